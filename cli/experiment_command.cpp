@@ -1,0 +1,61 @@
+// The `experiment` subcommand.
+#include "cli/experiment_command.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "cli/thread_count.h"
+#include "common/config.h"
+#include "common/error.h"
+#include "common/experiment_spec.h"
+#include "results/result_tables.h"
+#include "results/summary.h"
+#include "workers/experiment/experiment_runner.h"
+
+namespace fineprune {
+
+int run_experiment_command(const ExperimentOptions& options) {
+  ExperimentSpec spec = load_experiment_spec(options.spec_path);
+  if (options.seed >= 0) spec.seeds = {options.seed};
+  const int threads = choose_thread_count(options.threads >= 0 ? options.threads : spec.threads);
+  torch::set_num_threads(threads);
+
+  const std::filesystem::path out(options.out_path);
+  const std::filesystem::path dir = out.has_parent_path() ? out.parent_path() : ".";
+  if (!std::filesystem::is_directory(dir)) {
+    throw InputError(options.out_path + ": output folder " + dir.string() + " does not exist");
+  }
+  const std::string tmp = options.out_path + ".tmp" + std::to_string(::getpid());
+  const auto log = [&](const std::string& line) {
+    if (!options.quiet) std::cerr << line << std::endl;
+  };
+  log("fineprune " FINEPRUNE_VERSION ": experiment " + spec.name + " with " +
+      std::to_string(threads) + " threads");
+  try {
+    auto writer = ResultWriter::create(
+        tmp, {{"experiment_yaml", spec.source_text},
+              {"experiment_file", spec.source_file},
+              {"fineprune_version", FINEPRUNE_VERSION},
+              {"asr_counts", spec.asr_counts},
+              {"torch_threads", std::to_string(threads)}});
+    run_experiment(spec, *writer, log);
+    writer->close();
+    std::filesystem::rename(tmp, out);
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+  const ResultFile written = read_result_file(options.out_path);
+  std::cout << format_summary(summarise(written.results));
+  log("results written to " + options.out_path);
+  return kExitOk;
+}
+
+}  // namespace fineprune

@@ -1,0 +1,136 @@
+// The experiment spec: everything an experiment YAML file says, as plain validated C++ values.
+//
+// Produced by load_experiment_spec() (experiment_spec_yaml.cpp), which validates the whole file
+// before any work starts and names the key path of every problem. No torch, no MPI here: the
+// orchestrator and the results layer share these types.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fineprune {
+
+// Where the images come from. Paths are resolved against `dir` (if relative) at load time.
+struct DataSpec {
+  std::string format = "idx";  // idx | cifar10 | hdf5
+  std::string dir;             // base folder for the relative paths below
+  // idx: four IDX files, gzipped or not.
+  std::string train_images = "train-images-idx3-ubyte.gz";
+  std::string train_labels = "train-labels-idx1-ubyte.gz";
+  std::string test_images = "t10k-images-idx3-ubyte.gz";
+  std::string test_labels = "t10k-labels-idx1-ubyte.gz";
+  // cifar10: binary batch files (data_batch_1.bin ... and test_batch.bin) inside `dir`.
+  std::vector<std::string> train_batches = {"data_batch_1.bin", "data_batch_2.bin",
+                                            "data_batch_3.bin", "data_batch_4.bin",
+                                            "data_batch_5.bin"};
+  std::string test_batch = "test_batch.bin";
+  // hdf5: one file per split with an image and a label dataset.
+  std::string train_file;
+  std::string test_file;
+  std::string images_key = "data";
+  std::string labels_key = "label";
+  std::string layout = "nhwc";  // nhwc | nchw
+  double scale = 0.0;           // divide pixel values by this; 0 = 255 for uint8, 1 for float
+  int64_t num_classes = 0;      // 0 = max label + 1
+
+  int64_t validation_size = 5000;  // defender's clean validation set, split off the training set
+  int64_t train_subset = 0;        // 0 = all; else a seeded subset of the attacker's training data
+  int64_t test_subset = 0;         // 0 = all; else a seeded subset of the test set
+};
+
+struct ModelSpec {
+  std::string name = "small_cnn";  // small_cnn | vgg | preact_resnet18 | deepid
+  std::vector<int64_t> widths;     // conv widths; empty = the model's default; last = prunable
+  int64_t hidden = 0;              // width of the first dense layer; 0 = the model's default
+};
+
+// One optimiser run (attack training, clean pre-training, fine-tuning).
+struct TrainSpec {
+  int64_t epochs = 3;
+  int64_t batch_size = 128;
+  double lr = 0.05;
+  double momentum = 0.9;
+  double weight_decay = 5e-4;
+};
+
+// x' = (1 - m) * x + m * P for patch / blend / mask; SIG adds a sinusoid; WaNet warps.
+struct TriggerSpec {
+  std::string type = "patch";  // patch | blend | mask | sig | wanet
+  // patch
+  int64_t size = 3;
+  std::string position = "bottom_right";  // top_left | top_right | bottom_left | bottom_right
+  int64_t margin = 1;                     // pixels between patch and image border
+  std::string style = "checkerboard";     // solid | checkerboard
+  double value = 1.0;                     // solid patch intensity (0..1)
+  // blend
+  double alpha = 0.2;
+  std::string pattern = "noise";  // noise | image
+  std::string image;              // PGM/PPM file for blend pattern or mask (type mask)
+  int64_t pattern_seed = 12345;   // seed of the noise pattern / warping field (fixed per attack)
+  // mask: the image's non-zero pixels form the mask m (intensity scaled to [0,1]); P = `value`
+  // sig
+  double delta = 20.0;  // amplitude in 0..255 units
+  double frequency = 6.0;
+  // wanet
+  int64_t k = 4;
+  double strength = 0.5;  // WaNet's s
+};
+
+struct TargetSpec {
+  std::string mode = "all_to_one";  // all_to_one | all_to_all
+  int64_t label = 0;                // the target label t (all_to_one only)
+};
+
+// The pruning-aware attack (PAPER.md): clean training, pruning, poisoned training of the pruned
+// net, reinstatement of the pruned channels with a lowered bias.
+struct PruningAwareSpec {
+  bool enabled = false;
+  double max_val_drop = 0.04;   // attacker prunes until clean accuracy would drop by more
+  double bias_decrease = 1.0;   // subtracted from the reinstated channels' bias
+  int64_t clean_epochs = 0;     // 0 = training.epochs
+};
+
+struct AttackSpec {
+  std::string name;  // label in the tables; unique within the file
+  TriggerSpec trigger;
+  TargetSpec target;
+  double poison_rate = 0.1;  // (0, 1]; for SIG: fraction of the target class poisoned
+  PruningAwareSpec pruning_aware;
+};
+
+struct PruningSpec {
+  double max_val_drop = 0.04;  // the stopping point: validation accuracy drop (fraction, 0.04 = 4 pt)
+  std::vector<double> rates;   // fixed pruning fractions in [0, 1), each gives its own rows
+};
+
+struct ExperimentSpec {
+  std::string source_file;  // the YAML file it was read from (for messages)
+  std::string source_text;  // the YAML text, stored with the results
+  std::string name = "experiment";
+  DataSpec data;
+  ModelSpec model;
+  TrainSpec training;
+  std::vector<AttackSpec> attacks;
+  std::vector<std::string> defenses = {"none", "prune", "finetune", "fineprune"};
+  PruningSpec pruning;
+  TrainSpec finetune{5, 64, 0.01, 0.9, 5e-4};
+  std::string asr_counts = "non_target";  // non_target | all
+  std::vector<int64_t> seeds = {1};
+  int64_t threads = 0;  // 0 = all cores
+};
+
+// Names accepted by the validator, in one place.
+const std::vector<std::string>& known_defenses();     // none prune finetune fineprune
+const std::vector<std::string>& known_models();       // small_cnn vgg preact_resnet18 deepid
+const std::vector<std::string>& known_trigger_types();  // patch blend mask sig wanet
+
+// Reads and validates an experiment file. Throws ConfigError("<file>: <key.path>: <problem>")
+// for malformed YAML, unknown keys or names, and out-of-range values; nothing is half-read.
+ExperimentSpec load_experiment_spec(const std::string& path);
+
+// Same, from text already in memory (`path` is only used in messages).
+ExperimentSpec parse_experiment_spec(const std::string& yaml_text, const std::string& path);
+
+}  // namespace fineprune

@@ -1,0 +1,320 @@
+// Reads an experiment YAML file into an ExperimentSpec and validates all of it before any work.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/experiment_spec.h"
+#include "common/yaml_reading.h"
+
+namespace fineprune {
+
+const std::vector<std::string>& known_defenses() {
+  static const std::vector<std::string> names = {"none", "prune", "finetune", "fineprune"};
+  return names;
+}
+
+const std::vector<std::string>& known_models() {
+  static const std::vector<std::string> names = {"small_cnn", "vgg", "preact_resnet18", "deepid"};
+  return names;
+}
+
+const std::vector<std::string>& known_trigger_types() {
+  static const std::vector<std::string> names = {"patch", "blend", "mask", "sig", "wanet"};
+  return names;
+}
+
+namespace {
+
+// Attack names become table labels and fixed-size HDF5 strings (48 bytes with the terminator).
+constexpr size_t kMaxAttackNameBytes = 47;
+
+// Relative paths in the file mean "next to the YAML file", wherever the program runs from.
+std::string resolve_path(const std::string& value, const std::filesystem::path& base_dir) {
+  const std::filesystem::path p(value);
+  if (value.empty() || p.is_absolute()) return value;
+  return (base_dir / p).lexically_normal().string();
+}
+
+// Reads a string and checks it against a fixed list of names.
+void read_name(const Field& f, std::string& out, const std::vector<std::string>& known) {
+  read_into(f, out);
+  if (f.present()) check_one_of(f, out, known);
+}
+
+// Fails on the second occurrence of a value in a list of named items.
+template <typename T>
+void check_unique(const std::vector<Field>& items, const std::vector<T>& values,
+                  const std::string& what) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (values[i] == values[j]) {
+        std::ostringstream text;
+        text << "duplicate " << what << " '" << values[i] << "' (also at " << items[j].path()
+             << ")";
+        items[i].fail(text.str());
+      }
+    }
+  }
+}
+
+void read_data(const Field& f, const std::filesystem::path& base_dir, DataSpec& d) {
+  const MapReader m(f, {"format", "dir", "train_images", "train_labels", "test_images",
+                        "test_labels", "train_batches", "test_batch", "train_file", "test_file",
+                        "images_key", "labels_key", "layout", "scale", "num_classes",
+                        "validation_size", "train_subset", "test_subset"});
+  read_name(m.get("format"), d.format, {"idx", "cifar10", "hdf5"});
+  read_into(m.get("dir"), d.dir);
+  d.dir = resolve_path(d.dir, base_dir);
+  read_into(m.get("train_images"), d.train_images);
+  read_into(m.get("train_labels"), d.train_labels);
+  read_into(m.get("test_images"), d.test_images);
+  read_into(m.get("test_labels"), d.test_labels);
+  read_into(m.get("train_batches"), d.train_batches);
+  read_into(m.get("test_batch"), d.test_batch);
+  read_into(m.get("train_file"), d.train_file);
+  read_into(m.get("test_file"), d.test_file);
+  read_into(m.get("images_key"), d.images_key);
+  read_into(m.get("labels_key"), d.labels_key);
+  read_name(m.get("layout"), d.layout, {"nhwc", "nchw"});
+  read_into(m.get("scale"), d.scale);
+  check_at_least(m.get("scale"), d.scale, 0.0);
+  read_into(m.get("num_classes"), d.num_classes);
+  check_at_least(m.get("num_classes"), d.num_classes, int64_t{0});
+  read_into(m.get("validation_size"), d.validation_size);
+  check_at_least(m.get("validation_size"), d.validation_size, int64_t{1});
+  read_into(m.get("train_subset"), d.train_subset);
+  check_at_least(m.get("train_subset"), d.train_subset, int64_t{0});
+  read_into(m.get("test_subset"), d.test_subset);
+  check_at_least(m.get("test_subset"), d.test_subset, int64_t{0});
+
+  if (d.format == "hdf5") {
+    if (d.train_file.empty()) m.get("train_file").fail("required when data.format is hdf5");
+    if (d.test_file.empty()) m.get("test_file").fail("required when data.format is hdf5");
+  }
+  if (d.format == "cifar10" && d.train_batches.empty()) {
+    m.get("train_batches").fail("at least one batch file is required when data.format is cifar10");
+  }
+}
+
+void read_model(const Field& f, ModelSpec& model) {
+  const MapReader m(f, {"name", "widths", "hidden"});
+  read_name(m.get("name"), model.name, known_models());
+  const Field widths = m.get("widths");
+  read_into(widths, model.widths);
+  if (widths.present()) {
+    const std::vector<Field> items = read_list(widths);
+    for (size_t i = 0; i < items.size(); ++i) check_at_least(items[i], model.widths[i], int64_t{1});
+  }
+  read_into(m.get("hidden"), model.hidden);
+  check_at_least(m.get("hidden"), model.hidden, int64_t{0});
+}
+
+void read_train(const Field& f, TrainSpec& t) {
+  const MapReader m(f, {"epochs", "batch_size", "lr", "momentum", "weight_decay"});
+  read_into(m.get("epochs"), t.epochs);
+  check_at_least(m.get("epochs"), t.epochs, int64_t{0});
+  read_into(m.get("batch_size"), t.batch_size);
+  check_at_least(m.get("batch_size"), t.batch_size, int64_t{1});
+  read_into(m.get("lr"), t.lr);
+  check_above(m.get("lr"), t.lr, 0.0);
+  read_into(m.get("momentum"), t.momentum);
+  check_range(m.get("momentum"), t.momentum, 0.0, true, 1.0, false);
+  read_into(m.get("weight_decay"), t.weight_decay);
+  check_at_least(m.get("weight_decay"), t.weight_decay, 0.0);
+}
+
+void read_trigger(const Field& f, const std::filesystem::path& base_dir, TriggerSpec& t) {
+  const MapReader m(f, {"type", "size", "position", "margin", "style", "value", "alpha",
+                        "pattern", "image", "pattern_seed", "delta", "frequency", "k",
+                        "strength"});
+  read_name(m.get("type"), t.type, known_trigger_types());
+  read_into(m.get("size"), t.size);
+  check_at_least(m.get("size"), t.size, int64_t{1});
+  read_name(m.get("position"), t.position, {"top_left", "top_right", "bottom_left", "bottom_right"});
+  read_into(m.get("margin"), t.margin);
+  check_at_least(m.get("margin"), t.margin, int64_t{0});
+  read_name(m.get("style"), t.style, {"solid", "checkerboard"});
+  read_into(m.get("value"), t.value);
+  check_range(m.get("value"), t.value, 0.0, true, 1.0, true);
+  read_into(m.get("alpha"), t.alpha);
+  check_range(m.get("alpha"), t.alpha, 0.0, false, 1.0, true);
+  read_name(m.get("pattern"), t.pattern, {"noise", "image"});
+  read_into(m.get("image"), t.image);
+  t.image = resolve_path(t.image, base_dir);
+  read_into(m.get("pattern_seed"), t.pattern_seed);
+  read_into(m.get("delta"), t.delta);
+  check_above(m.get("delta"), t.delta, 0.0);
+  read_into(m.get("frequency"), t.frequency);
+  check_above(m.get("frequency"), t.frequency, 0.0);
+  read_into(m.get("k"), t.k);
+  check_at_least(m.get("k"), t.k, int64_t{2});
+  read_into(m.get("strength"), t.strength);
+  check_above(m.get("strength"), t.strength, 0.0);
+
+  // The image file itself is opened (and checked) by the worker that builds the trigger.
+  if (t.image.empty() && t.type == "mask") m.get("image").fail("required when type is mask");
+  if (t.image.empty() && t.pattern == "image") m.get("image").fail("required when pattern is image");
+}
+
+void read_target(const Field& f, int64_t num_classes, TargetSpec& t) {
+  const MapReader m(f, {"mode", "label"});
+  read_name(m.get("mode"), t.mode, {"all_to_one", "all_to_all"});
+  read_into(m.get("label"), t.label);
+  check_at_least(m.get("label"), t.label, int64_t{0});
+  // A target label must name a class, when the file says how many there are.
+  if (num_classes > 0 && t.label >= num_classes) {
+    m.get("label").fail("must be < data.num_classes (" + std::to_string(num_classes) + "), got " +
+                        std::to_string(t.label));
+  }
+}
+
+void read_pruning_aware(const Field& f, PruningAwareSpec& p) {
+  const MapReader m(f, {"enabled", "max_val_drop", "bias_decrease", "clean_epochs"});
+  // Writing the section at all asks for the attack; `enabled: false` keeps it written but off.
+  p.enabled = true;
+  read_into(m.get("enabled"), p.enabled);
+  read_into(m.get("max_val_drop"), p.max_val_drop);
+  check_range(m.get("max_val_drop"), p.max_val_drop, 0.0, true, 1.0, false);
+  read_into(m.get("bias_decrease"), p.bias_decrease);
+  check_at_least(m.get("bias_decrease"), p.bias_decrease, 0.0);
+  read_into(m.get("clean_epochs"), p.clean_epochs);
+  check_at_least(m.get("clean_epochs"), p.clean_epochs, int64_t{0});
+}
+
+// Returns the name's field, for the duplicate check across attacks.
+Field read_attack(const Field& f, const std::filesystem::path& base_dir, int64_t num_classes,
+                  AttackSpec& a) {
+  const MapReader m(f, {"name", "trigger", "target", "poison_rate", "pruning_aware"});
+  const Field name = m.get("name");
+  read_into(name, a.name);
+  if (a.name.empty()) name.fail("a non-empty name is required");
+  if (a.name.size() > kMaxAttackNameBytes) {
+    name.fail("longer than " + std::to_string(kMaxAttackNameBytes) + " bytes: '" + a.name + "'");
+  }
+  const bool bad_char = std::any_of(a.name.begin(), a.name.end(), [](char c) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return !(alnum || c == '_' || c == '.' || c == '-');
+  });
+  if (bad_char) name.fail("'" + a.name + "' may only hold letters, digits, '_', '.' and '-'");
+
+  if (m.has("trigger")) read_trigger(m.get("trigger"), base_dir, a.trigger);
+  if (m.has("target")) read_target(m.get("target"), num_classes, a.target);
+  read_into(m.get("poison_rate"), a.poison_rate);
+  check_range(m.get("poison_rate"), a.poison_rate, 0.0, false, 1.0, true);
+  if (m.has("pruning_aware")) read_pruning_aware(m.get("pruning_aware"), a.pruning_aware);
+  return name;
+}
+
+void read_attacks(const Field& f, const std::filesystem::path& base_dir, int64_t num_classes,
+                  std::vector<AttackSpec>& attacks) {
+  if (!f.present()) f.fail("at least one attack is required");
+  const std::vector<Field> items = read_list(f);
+  if (items.empty()) f.fail("at least one attack is required");
+  std::vector<Field> name_fields;
+  std::vector<std::string> names;
+  for (const Field& item : items) {
+    attacks.emplace_back();
+    name_fields.push_back(read_attack(item, base_dir, num_classes, attacks.back()));
+    names.push_back(attacks.back().name);
+  }
+  check_unique(name_fields, names, "attack name");
+}
+
+void read_defenses(const Field& f, std::vector<std::string>& defenses) {
+  if (!f.present()) return;
+  read_into(f, defenses);
+  const std::vector<Field> items = read_list(f);
+  if (items.empty()) f.fail("at least one defense is required (known: " +
+                            join(known_defenses(), ", ") + ")");
+  for (size_t i = 0; i < items.size(); ++i) check_one_of(items[i], defenses[i], known_defenses());
+  check_unique(items, defenses, "defense");
+}
+
+void read_pruning(const Field& f, PruningSpec& p) {
+  const MapReader m(f, {"max_val_drop", "rates"});
+  read_into(m.get("max_val_drop"), p.max_val_drop);
+  check_range(m.get("max_val_drop"), p.max_val_drop, 0.0, true, 1.0, false);
+  const Field rates = m.get("rates");
+  read_into(rates, p.rates);
+  if (rates.present()) {
+    const std::vector<Field> items = read_list(rates);
+    for (size_t i = 0; i < items.size(); ++i) {
+      check_range(items[i], p.rates[i], 0.0, true, 1.0, false);
+    }
+  }
+}
+
+void read_seeds(const Field& f, std::vector<int64_t>& seeds) {
+  if (!f.present()) return;
+  // `seeds: 7` is shorthand for `seeds: [7]`.
+  const std::vector<Field> items = f.node().IsScalar() ? std::vector<Field>{f} : read_list(f);
+  if (items.empty()) f.fail("at least one seed is required");
+  seeds.clear();
+  for (const Field& item : items) {
+    seeds.push_back(read_int(item));
+    check_at_least(item, seeds.back(), int64_t{0});
+  }
+  check_unique(items, seeds, "seed");
+}
+
+}  // namespace
+
+ExperimentSpec parse_experiment_spec(const std::string& yaml_text, const std::string& path) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(path, "<yaml>", "line " + std::to_string(e.mark.line + 1) + ", column " +
+                                          std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  if (documents.size() > 1) {
+    throw ConfigError(path, "<yaml>", "expected one YAML document, found " +
+                                          std::to_string(documents.size()));
+  }
+  // An empty file is an empty map: every default, and the "at least one attack" error.
+  const YAML::Node root = documents.empty() || documents[0].IsNull() ? YAML::Node(YAML::NodeType::Map)
+                                                                     : documents[0];
+  if (!root.IsMap()) {
+    throw ConfigError(path, "<root>", "expected a map of settings, got " + describe_node(root));
+  }
+
+  const std::filesystem::path base_dir = std::filesystem::path(path).parent_path();
+  ExperimentSpec spec;
+  spec.source_file = path;
+  spec.source_text = yaml_text;
+  const MapReader m(Field(path, root, "", true),
+                    {"name", "data", "model", "training", "attacks", "defenses", "pruning",
+                     "finetune", "asr_counts", "seeds", "threads"});
+  read_into(m.get("name"), spec.name);
+  if (spec.name.empty()) m.get("name").fail("must not be empty");
+  if (m.has("data")) read_data(m.get("data"), base_dir, spec.data);
+  if (m.has("model")) read_model(m.get("model"), spec.model);
+  if (m.has("training")) read_train(m.get("training"), spec.training);
+  read_attacks(m.get("attacks"), base_dir, spec.data.num_classes, spec.attacks);
+  read_defenses(m.get("defenses"), spec.defenses);
+  if (m.has("pruning")) read_pruning(m.get("pruning"), spec.pruning);
+  if (m.has("finetune")) read_train(m.get("finetune"), spec.finetune);
+  read_name(m.get("asr_counts"), spec.asr_counts, {"non_target", "all"});
+  read_seeds(m.get("seeds"), spec.seeds);
+  read_into(m.get("threads"), spec.threads);
+  check_at_least(m.get("threads"), spec.threads, int64_t{0});
+
+  return spec;
+}
+
+ExperimentSpec load_experiment_spec(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw ConfigError(path, "<file>", "cannot open: is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path, "<file>", "cannot open");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError(path, "<file>", "cannot read");
+  return parse_experiment_spec(text.str(), path);
+}
+
+}  // namespace fineprune

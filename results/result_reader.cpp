@@ -1,0 +1,181 @@
+// read_result_file: checks a file is of our schema, then reads both tables and the attributes.
+#include <hdf5_hl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/error.h"
+#include "results/hdf5_handle.h"
+#include "results/result_tables.h"
+#include "results/table_layout.h"
+
+namespace fineprune {
+
+using results_detail::check;
+using results_detail::FieldKind;
+using results_detail::Handle;
+using results_detail::owned;
+using results_detail::TableLayout;
+
+namespace {
+
+[[noreturn]] void not_ours(const std::string& path, const std::string& what) {
+  throw InputError(path + ": not a fineprune result file: " + what);
+}
+
+// Names are gathered first and read outside the callback: exceptions must not cross HDF5's C
+// frames.
+std::vector<std::string> attribute_names(hid_t loc, const std::string& path) {
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->push_back(name);
+    return 0;
+  };
+  check(H5Aiterate2(loc, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names), "H5Aiterate2",
+        path);
+  return names;
+}
+
+// Every scalar string attribute of `loc`, variable-length or fixed; other attributes are skipped.
+std::map<std::string, std::string> read_string_attributes(hid_t loc, const std::string& path) {
+  std::map<std::string, std::string> out;
+  for (const std::string& name : attribute_names(loc, path)) {
+    const std::string what = "attribute '" + name + "'";
+    Handle attr = owned(H5Aopen(loc, name.c_str(), H5P_DEFAULT), H5Aclose, "H5Aopen " + what, path);
+    Handle type = owned(H5Aget_type(attr.get()), H5Tclose, "H5Aget_type " + what, path);
+    Handle space = owned(H5Aget_space(attr.get()), H5Sclose, "H5Aget_space " + what, path);
+    if (H5Tget_class(type.get()) != H5T_STRING || H5Sget_simple_extent_npoints(space.get()) != 1) {
+      continue;
+    }
+    Handle mem = owned(H5Tcopy(type.get()), H5Tclose, "H5Tcopy " + what, path);
+    if (check(H5Tis_variable_str(type.get()), "H5Tis_variable_str " + what, path) > 0) {
+      char* value = nullptr;
+      check(H5Aread(attr.get(), mem.get(), &value), "H5Aread " + what, path);
+      out[name] = value != nullptr ? value : "";
+      H5free_memory(value);
+    } else {
+      std::vector<char> buffer(H5Tget_size(type.get()) + 1, '\0');
+      check(H5Aread(attr.get(), mem.get(), buffer.data()), "H5Aread " + what, path);
+      out[name] = std::string(buffer.data(), strnlen(buffer.data(), buffer.size()));
+    }
+  }
+  return out;
+}
+
+bool kind_matches(hid_t member_type, FieldKind kind, size_t size) {
+  const H5T_class_t cls = H5Tget_class(member_type);
+  const bool class_ok = kind == FieldKind::kString
+                            ? cls == H5T_STRING && H5Tis_variable_str(member_type) == 0
+                        : kind == FieldKind::kFloat64 ? cls == H5T_FLOAT
+                                                      : cls == H5T_INTEGER;
+  return class_ok && H5Tget_size(member_type) == size;
+}
+
+const char* kind_name(FieldKind kind) {
+  switch (kind) {
+    case FieldKind::kString:
+      return "fixed-length string";
+    case FieldKind::kInt32:
+      return "32-bit integer";
+    case FieldKind::kInt64:
+      return "64-bit integer";
+    case FieldKind::kFloat64:
+      return "64-bit float";
+  }
+  return "?";
+}
+
+// H5TBread_table lays the file's fields out at our offsets by position, so the columns must be
+// exactly ours, in order, with matching kinds; anything else would read garbage or overrun.
+void check_table(hid_t file, const TableLayout& layout, const std::string& path) {
+  const std::string table = std::string("table '/") + layout.name + "'";
+  if (check(H5Lexists(file, layout.name, H5P_DEFAULT), "H5Lexists " + table, path) <= 0) {
+    not_ours(path, "no " + table);
+  }
+  Handle object =
+      owned(H5Oopen(file, layout.name, H5P_DEFAULT), H5Oclose, "H5Oopen " + table, path);
+  if (H5Iget_type(object.get()) != H5I_DATASET)
+    not_ours(path, "'/" + std::string(layout.name) + "' is not a dataset");
+  Handle type = owned(H5Dget_type(object.get()), H5Tclose, "H5Dget_type " + table, path);
+  Handle space = owned(H5Dget_space(object.get()), H5Sclose, "H5Dget_space " + table, path);
+  if (H5Tget_class(type.get()) != H5T_COMPOUND || H5Sget_simple_extent_ndims(space.get()) != 1) {
+    not_ours(path, "'/" + std::string(layout.name) + "' is not a one-dimensional table");
+  }
+  const int members = check(H5Tget_nmembers(type.get()), "H5Tget_nmembers " + table, path);
+  for (size_t i = 0; i < layout.fields.size(); ++i) {
+    const auto& field = layout.fields[i];
+    if (static_cast<int>(i) >= members)
+      not_ours(path, table + " has no column '" + field.name + "'");
+    char* raw = H5Tget_member_name(type.get(), static_cast<unsigned>(i));
+    const std::string name = raw != nullptr ? raw : "";
+    H5free_memory(raw);
+    if (name != field.name) {
+      not_ours(path, table + ": column " + std::to_string(i) + " is '" + name + "', expected '" +
+                         field.name + "'");
+    }
+    Handle member = owned(H5Tget_member_type(type.get(), static_cast<unsigned>(i)), H5Tclose,
+                          "H5Tget_member_type " + table, path);
+    if (!kind_matches(member.get(), field.kind, field.size)) {
+      not_ours(path, table + ": column '" + name + "' is not a " + kind_name(field.kind) + " of " +
+                         std::to_string(field.size) + " bytes");
+    }
+  }
+  if (members > static_cast<int>(layout.fields.size())) {
+    not_ours(path, table + " has " + std::to_string(members) + " columns, expected " +
+                       std::to_string(layout.fields.size()));
+  }
+}
+
+template <typename Record>
+auto read_table(hid_t file, const TableLayout& layout, const std::string& path) {
+  const std::string table = std::string("'") + layout.name + "'";
+  hsize_t fields = 0;
+  hsize_t rows = 0;
+  check(H5TBget_table_info(file, layout.name, &fields, &rows), "H5TBget_table_info " + table, path);
+  std::vector<Record> records(rows);
+  if (rows > 0) {
+    check(H5TBread_table(file, layout.name, layout.record_size, layout.offsets.data(),
+                         layout.sizes.data(), records.data()),
+          "H5TBread_table " + table, path);
+  }
+  std::vector<decltype(results_detail::from_record(records.front()))> out;
+  out.reserve(records.size());
+  for (const Record& r : records) out.push_back(results_detail::from_record(r));
+  return out;
+}
+
+}  // namespace
+
+ResultFile read_result_file(const std::string& path) {
+  results_detail::silence_hdf5_errors();
+  // Checked before HDF5 sees the path: its own message for these is a page of driver detail.
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) {
+    throw InputError(path + ": cannot open result file: " + std::strerror(errno));
+  }
+  if (!S_ISREG(info.st_mode)) throw InputError(path + ": not a regular file");
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  if (is_hdf5 == 0) throw InputError(path + ": not an HDF5 file");
+  check(is_hdf5, "H5Fis_hdf5", path);
+
+  Handle file =
+      owned(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen", path);
+  ResultFile out;
+  out.attributes = read_string_attributes(file.get(), path);
+  const auto schema = out.attributes.find("schema");
+  if (schema == out.attributes.end()) not_ours(path, "no string attribute 'schema' on '/'");
+  if (schema->second != kResultSchema) {
+    not_ours(path, "schema is '" + schema->second + "', expected '" + kResultSchema + "'");
+  }
+  check_table(file.get(), results_detail::results_layout(), path);
+  check_table(file.get(), results_detail::curves_layout(), path);
+  out.results =
+      read_table<results_detail::ResultRecord>(file.get(), results_detail::results_layout(), path);
+  out.curves =
+      read_table<results_detail::CurveRecord>(file.get(), results_detail::curves_layout(), path);
+  check(file.close(), "H5Fclose", path);
+  return out;
+}
+
+}  // namespace fineprune

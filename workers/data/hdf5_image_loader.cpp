@@ -1,0 +1,253 @@
+// load_hdf5_images: image and label datasets from an HDF5 file, through the HDF5 C API.
+#include <hdf5.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include "common/error.h"
+#include "workers/data/file_bytes.h"
+#include "workers/data/image_set.h"
+
+namespace fineprune {
+namespace {
+
+// Owns one HDF5 identifier and closes it with the matching H5*close on every path, so a throw
+// halfway through a load never leaks a handle (HDF5 keeps the file open while any is alive).
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle(hid_t id, Closer close) : id_(id), close_(close) {}
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  // Closes the identifier held so far and takes `id` (possibly invalid: see ok()).
+  void reset(hid_t id) {
+    if (id_ >= 0) close_(id_);
+    id_ = id;
+  }
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  Closer close_;
+};
+
+// Silences HDF5's automatic error-stack printing for the duration of a load (we report errors
+// ourselves) and restores whatever the process had set before.
+class QuietHdf5Errors {
+ public:
+  QuietHdf5Errors() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietHdf5Errors(const QuietHdf5Errors&) = delete;
+  QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+// The innermost message on HDF5's error stack (the most specific one), then clears the stack.
+std::string hdf5_message() {
+  std::string msg;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned n, const H5E_error2_t* err, void* out) -> herr_t {
+        if (n == 0 && err->desc != nullptr) *static_cast<std::string*>(out) = err->desc;
+        return 0;
+      },
+      &msg);
+  H5Eclear2(H5E_DEFAULT);
+  return msg.empty() ? "unknown HDF5 error" : msg;
+}
+
+// One dataset of the file, opened, with its shape and element type.
+struct Dataset {
+  std::string where;  // "dataset 'key'", the start of every message about it
+  Handle ds{-1, H5Dclose};
+  Handle type{-1, H5Tclose};
+  std::vector<hsize_t> dims;
+  H5T_class_t type_class = H5T_NO_CLASS;
+  size_t type_size = 0;
+  bool is_signed = false;
+};
+
+void open_dataset(hid_t file, const std::string& path, const std::string& key, Dataset& d) {
+  d.where = "dataset '" + key + "'";
+  // H5Lexists fails (negative) when an intermediate group is missing: also "not found".
+  if (key.empty() || H5Lexists(file, key.c_str(), H5P_DEFAULT) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw DataError(path, d.where + " not found");
+  }
+  d.ds.reset(H5Dopen2(file, key.c_str(), H5P_DEFAULT));
+  if (!d.ds.ok()) throw DataError(path, d.where + " is not a dataset: " + hdf5_message());
+  Handle space(H5Dget_space(d.ds.get()), H5Sclose);
+  const int rank = space.ok() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+  if (rank < 0) throw DataError(path, d.where + ": cannot read its shape: " + hdf5_message());
+  d.dims.resize(static_cast<size_t>(rank));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), d.dims.data(), nullptr);
+  d.type.reset(H5Dget_type(d.ds.get()));
+  if (!d.type.ok()) throw DataError(path, d.where + ": cannot read its type: " + hdf5_message());
+  d.type_class = H5Tget_class(d.type.get());
+  d.type_size = H5Tget_size(d.type.get());
+  d.is_signed = d.type_class == H5T_INTEGER && H5Tget_sign(d.type.get()) == H5T_SGN_2;
+}
+
+std::string shape_text(const std::vector<hsize_t>& dims) {
+  std::string s;
+  for (size_t i = 0; i < dims.size(); ++i) s += (i ? " x " : "") + std::to_string(dims[i]);
+  return dims.empty() ? "scalar" : s;
+}
+
+std::string type_text(const Dataset& d) {
+  switch (d.type_class) {
+    case H5T_INTEGER:
+      return std::string(d.is_signed ? "int" : "uint") + std::to_string(8 * d.type_size);
+    case H5T_FLOAT: return "float" + std::to_string(8 * d.type_size);
+    case H5T_STRING: return "string";
+    case H5T_COMPOUND: return "compound";
+    default: return "type class " + std::to_string(static_cast<int>(d.type_class));
+  }
+}
+
+// The dataset's element count, refused when it cannot be backed by the bytes the file stores:
+// unfiltered data must be stored in full, filtered (compressed) data can shrink at most about
+// 1032:1 (deflate's limit). This keeps a corrupt or hostile header from making us allocate.
+uint64_t checked_numel(const std::string& path, const Dataset& d, size_t bytes_per_element) {
+  uint64_t numel = 1;
+  for (const hsize_t n : d.dims) {
+    if (n != 0 && numel > std::numeric_limits<uint64_t>::max() / 16 / n) {
+      throw DataError(path, d.where + ": shape " + shape_text(d.dims) + " is not a real size");
+    }
+    numel *= n;
+  }
+  const uint64_t declared = numel * bytes_per_element;
+  const uint64_t stored = H5Dget_storage_size(d.ds.get());
+  Handle dcpl(H5Dget_create_plist(d.ds.get()), H5Pclose);
+  const int filters = dcpl.ok() ? H5Pget_nfilters(dcpl.get()) : 0;
+  const uint64_t bound = filters > 0 ? stored * 1040 : stored;
+  if (declared > bound) {
+    throw DataError(path, d.where + ": shape " + shape_text(d.dims) + " needs " +
+                              std::to_string(declared) + " bytes but the file stores only " +
+                              std::to_string(stored) + (filters > 0 ? " (compressed)" : ""));
+  }
+  return numel;
+}
+
+void read_all(const std::string& path, const Dataset& d, hid_t mem_type, void* out) {
+  if (H5Dread(d.ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
+    throw DataError(path, d.where + ": read failed: " + hdf5_message());
+  }
+}
+
+}  // namespace
+
+ImageSet load_hdf5_images(const std::string& path, const std::string& images_key,
+                          const std::string& labels_key, const std::string& layout,
+                          double scale) {
+  if (layout != "nhwc" && layout != "nchw") {
+    throw InputError("load_hdf5_images: layout must be nhwc or nchw, got '" + layout + "'");
+  }
+  if (!(scale >= 0.0) || !std::isfinite(scale)) {
+    throw InputError("load_hdf5_images: scale must be >= 0 (0 = default), got " +
+                     std::to_string(scale));
+  }
+  data_internal::regular_file_size(path);  // missing / directory, with our wording
+  QuietHdf5Errors quiet;
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw DataError(path, "not an HDF5 file");
+  }
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.ok()) throw DataError(path, "cannot open as HDF5: " + hdf5_message());
+
+  Dataset img;
+  open_dataset(file.get(), path, images_key, img);
+  if (img.dims.size() != 4) {
+    throw DataError(path, img.where + ": rank " + std::to_string(img.dims.size()) + " (shape " +
+                              shape_text(img.dims) + "), expected rank 4 (" + layout + ")");
+  }
+  const bool is_uint8 = img.type_class == H5T_INTEGER && img.type_size == 1 && !img.is_signed;
+  const bool is_float = img.type_class == H5T_FLOAT && (img.type_size == 4 || img.type_size == 8);
+  if (!is_uint8 && !is_float) {
+    throw DataError(path, img.where + ": unsupported type " + type_text(img) +
+                              ", expected uint8, float32 or float64");
+  }
+  const bool nhwc = layout == "nhwc";
+  const hsize_t n = img.dims[0];
+  const hsize_t c = nhwc ? img.dims[3] : img.dims[1];
+  const hsize_t h = nhwc ? img.dims[1] : img.dims[2];
+  const hsize_t w = nhwc ? img.dims[2] : img.dims[3];
+  if (n == 0 || c == 0 || h == 0 || w == 0) {
+    throw DataError(path, img.where + ": shape " + shape_text(img.dims) + " has an empty axis");
+  }
+
+  Dataset lab;
+  open_dataset(file.get(), path, labels_key, lab);
+  if (!(lab.dims.size() == 1 || (lab.dims.size() == 2 && lab.dims[1] == 1))) {
+    throw DataError(path, lab.where + ": rank " + std::to_string(lab.dims.size()) + " (shape " +
+                              shape_text(lab.dims) + "), expected rank 1 or N x 1");
+  }
+  if (lab.type_class != H5T_INTEGER) {
+    throw DataError(path, lab.where + ": unsupported type " + type_text(lab) +
+                              ", expected an integer type");
+  }
+  if (lab.dims[0] != n) {
+    throw DataError(path, img.where + " holds " + std::to_string(n) + " images but " +
+                              lab.where + " holds " + std::to_string(lab.dims[0]) + " labels");
+  }
+
+  ImageSet set;
+  set.channels = static_cast<int64_t>(c);
+  set.height = static_cast<int64_t>(h);
+  set.width = static_cast<int64_t>(w);
+  set.labels.resize(checked_numel(path, lab, lab.type_size));
+  read_all(path, lab, H5T_NATIVE_INT64, set.labels.data());
+  for (size_t i = 0; i < set.labels.size(); ++i) {
+    if (set.labels[i] < 0) {
+      throw DataError(path, lab.where + ": label " + std::to_string(set.labels[i]) +
+                                " at index " + std::to_string(i) + " is negative");
+    }
+  }
+
+  // Read in the file's own element kind (HDF5 converts float64 to float32 for us), then divide
+  // by the scale and reorder to NCHW in one pass.
+  const uint64_t numel = checked_numel(path, img, img.type_size);
+  std::vector<float> src(static_cast<size_t>(numel));
+  if (is_uint8) {
+    std::vector<unsigned char> raw(static_cast<size_t>(numel));
+    read_all(path, img, H5T_NATIVE_UINT8, raw.data());
+    for (size_t i = 0; i < raw.size(); ++i) src[i] = static_cast<float>(raw[i]);
+  } else {
+    read_all(path, img, H5T_NATIVE_FLOAT, src.data());
+  }
+  const double divisor = scale > 0.0 ? scale : (is_uint8 ? 255.0 : 1.0);
+  const float inv = static_cast<float>(1.0 / divisor);
+  const uint64_t plane = h * w;
+  const uint64_t image = c * plane;
+  set.pixels.resize(static_cast<size_t>(numel));
+  for (uint64_t i = 0; i < numel; ++i) {
+    const float v = src[i];
+    if (!std::isfinite(v)) {
+      throw DataError(path, img.where + ": pixel " + std::to_string(i) + " is not finite");
+    }
+    uint64_t dst = i;
+    if (nhwc) {  // i = ((k * h + y) * w + x) * c + ch  ->  ((k * c + ch) * h + y) * w + x
+      const uint64_t k = i / image;
+      const uint64_t rest = i % image;
+      const uint64_t ch = rest % c;
+      const uint64_t yx = rest / c;
+      dst = k * image + ch * plane + yx;
+    }
+    set.pixels[dst] = v * inv;
+  }
+  return set;
+}
+
+}  // namespace fineprune

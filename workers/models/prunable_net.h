@@ -1,0 +1,74 @@
+// The model interface every network implements: a trunk up to the prunable layer, a head after it,
+// and channel pruning of that layer.
+//
+// Contract:
+// - trunk(x) returns the prunable layer's activation (after its non-linearity, and after pooling
+//   where the network pools there), with pruned channels already multiplied by zero;
+// - head_affine(t) is the head's first affine map (a Linear over flatten(act), with the flattened
+//   `side` input appended where the net has one, as DeepID does); it is linear in each channel of
+//   act, which is what lets the pruning curve subtract one channel's term per step
+//   (defenses/pruning_curve.cpp) instead of re-running the network;
+// - head_rest(z) maps that affine output to logits.
+// forward(x) == head_rest(head_affine(trunk(x))).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fineprune {
+
+struct TrunkOutput {
+  torch::Tensor act;   // [N, C, H, W] prunable activation (masked)
+  torch::Tensor side;  // extra head input that bypasses the prunable layer; undefined if none
+};
+
+class PrunableNet : public torch::nn::Module {
+ public:
+  PrunableNet(std::string name, int64_t prunable_channels);
+
+  TrunkOutput trunk(const torch::Tensor& x);
+  torch::Tensor head_affine(const TrunkOutput& t);
+  // The part of head_affine(t) that channel c of `act` contributes (without the bias).
+  torch::Tensor channel_term(const torch::Tensor& act, int64_t c);
+  virtual torch::Tensor head_rest(const torch::Tensor& z) = 0;
+  torch::Tensor forward(const torch::Tensor& x);
+
+  const std::string& model_name() const { return name_; }
+  int64_t prunable_channels() const { return channels_; }
+  // 1 for live channels, 0 for pruned ones; a buffer, so it is saved in checkpoints.
+  torch::Tensor channel_mask() const { return mask_; }
+  std::vector<int64_t> pruned_channels() const;
+
+  // Prunes channels: mask to zero, and zero the prunable conv's weights and bias and the following
+  // BatchNorm's scale and shift, so the channel outputs nothing.
+  void prune_channels(const std::vector<int64_t>& channels);
+  // Re-zeroes the parameters of every masked channel (call after each optimiser step so pruned
+  // channels stay pruned while fine-tuning, even under momentum and weight decay).
+  void enforce_mask();
+  // Clears the mask of `channels` (the pruning-aware attack's reinstatement).
+  void unmask_channels(const std::vector<int64_t>& channels);
+  // Lowers the bias of `channels`: the following BatchNorm's shift if there is one, else the
+  // conv's bias.
+  void lower_bias(const std::vector<int64_t>& channels, double amount);
+  // Copies the prunable conv's and BatchNorm's parameters (and statistics) of `channels` from a
+  // model of the same architecture.
+  void restore_channels_from(PrunableNet& source, const std::vector<int64_t>& channels);
+
+ protected:
+  // The network up to the prunable activation, without the mask.
+  virtual TrunkOutput trunk_raw(const torch::Tensor& x) = 0;
+  // The head's first layer, applied to cat(flatten(act), flatten(side)).
+  virtual torch::nn::Linear& first_linear() = 0;
+  // The prunable convolution and the BatchNorm after it (either may be empty).
+  virtual torch::nn::Conv2d prunable_conv() = 0;
+  virtual torch::nn::BatchNorm2d prunable_bn() { return nullptr; }
+ private:
+  std::string name_;
+  int64_t channels_;
+  torch::Tensor mask_;
+};
+
+}  // namespace fineprune
