@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's test command: set up, build, and run the whole test suite with CTest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/build.sh
+cd build
+ctest --output-on-failure -j "$(nproc)" "$@"
