@@ -1,0 +1,31 @@
+// Expands a sweep file into the task graph the scheduler runs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/experiment_spec.h"
+#include "orchestrator/task.h"
+
+namespace fineprune {
+
+// The tasks of a sweep, in a fixed order: for each seed (file order), for each attack (file
+// order): the Train task, then Curve (if "none" or "prune" is a defense), Finetune (if
+// "finetune"), then Fineprune at the stopping point and at each rate in file order (if
+// "fineprune"). Every defense task depends on that seed's and attack's Train task only (each
+// recomputes the pruning order it needs from the model). The number of Train tasks is
+// attacks x seeds, whatever the defenses and rates (none when the defense list is empty).
+// Keys: task_key.h. Costs: relative estimates for longest-first scheduling, in image-epochs:
+//   train      (training.epochs [+ clean pre-training epochs if pruning-aware]) x training images
+//   curve      validation_size (about one pass over the validation set: small)
+//   finetune / fineprune   finetune.epochs x validation_size
+// Throws ConfigError (pruning.rates[i]) on a repeated rate, and Error on any other repeated key
+// (two identical attacks under one name, which the loader already refuses).
+std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& program_version);
+
+// Training images a worker will see, estimated from the spec without opening any file:
+// data.train_subset when set, else the format's usual size (idx 60000, cifar10 10000 per batch
+// file, hdf5 50000), less the validation split. At least 1.
+double estimated_training_images(const DataSpec& data);
+
+}  // namespace fineprune

@@ -1,0 +1,112 @@
+// Content keys of tasks and the sweep fingerprint (what each covers: see task_key.h).
+#include "orchestrator/task_key.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "common/hash.h"
+#include "orchestrator/canonical_text.h"
+#include "orchestrator/task.h"
+
+namespace fineprune {
+
+namespace {
+
+bool has_defense(const ExperimentSpec& spec, const char* name) {
+  return std::find(spec.defenses.begin(), spec.defenses.end(), name) != spec.defenses.end();
+}
+
+CanonicalText defense_text(TaskKind kind, const std::string& train_key) {
+  CanonicalText t;
+  t.add("kind", to_string(kind));
+  t.add("train_key", train_key);
+  return t;
+}
+
+}  // namespace
+
+std::string train_key_text(const ExperimentSpec& spec, const AttackSpec& attack, int64_t seed,
+                           const std::string& program_version) {
+  CanonicalText t;
+  t.add("kind", to_string(TaskKind::Train));
+  t.add("program_version", program_version);
+  add_data(t, "data", spec.data);
+  add_model(t, "model", spec.model);
+  add_train(t, "training", spec.training);
+  add_attack(t, "attack", attack);
+  t.add("seed", seed);
+  return t.str();
+}
+
+std::string curve_key_text(const ExperimentSpec& spec, const std::string& train_key) {
+  CanonicalText t = defense_text(TaskKind::Curve, train_key);
+  t.add("asr_counts", spec.asr_counts);
+  t.add("pruning.max_val_drop", spec.pruning.max_val_drop);
+  const bool emits_prune = has_defense(spec, "prune");
+  t.add("emits.none", has_defense(spec, "none"));
+  t.add("emits.prune", emits_prune);
+  if (emits_prune) t.add("pruning.rates", spec.pruning.rates);
+  return t.str();
+}
+
+std::string finetune_key_text(const ExperimentSpec& spec, const std::string& train_key) {
+  CanonicalText t = defense_text(TaskKind::Finetune, train_key);
+  t.add("asr_counts", spec.asr_counts);
+  add_train(t, "finetune", spec.finetune);
+  return t.str();
+}
+
+std::string fineprune_key_text(const ExperimentSpec& spec, const std::string& train_key,
+                               const std::string& prune_mode, double rate) {
+  CanonicalText t = defense_text(TaskKind::Fineprune, train_key);
+  t.add("asr_counts", spec.asr_counts);
+  add_train(t, "finetune", spec.finetune);
+  t.add("prune_mode", prune_mode);
+  if (prune_mode == "stop") {
+    t.add("pruning.max_val_drop", spec.pruning.max_val_drop);
+  } else if (prune_mode == "rate") {
+    t.add("prune_rate", rate);
+  } else {
+    throw Error("fineprune_key: prune_mode must be 'stop' or 'rate', got '" + prune_mode + "'");
+  }
+  return t.str();
+}
+
+std::string train_key(const ExperimentSpec& spec, const AttackSpec& attack, int64_t seed,
+                      const std::string& program_version) {
+  return sha256_hex(train_key_text(spec, attack, seed, program_version));
+}
+
+std::string curve_key(const ExperimentSpec& spec, const std::string& train_key) {
+  return sha256_hex(curve_key_text(spec, train_key));
+}
+
+std::string finetune_key(const ExperimentSpec& spec, const std::string& train_key) {
+  return sha256_hex(finetune_key_text(spec, train_key));
+}
+
+std::string fineprune_key(const ExperimentSpec& spec, const std::string& train_key,
+                          const std::string& prune_mode, double rate) {
+  return sha256_hex(fineprune_key_text(spec, train_key, prune_mode, rate));
+}
+
+std::string sweep_fingerprint(const ExperimentSpec& spec) {
+  CanonicalText t;
+  t.add("what", "sweep");
+  t.add("name", spec.name);
+  add_data(t, "data", spec.data);
+  add_model(t, "model", spec.model);
+  add_train(t, "training", spec.training);
+  t.add("attacks.size", static_cast<int64_t>(spec.attacks.size()));
+  for (size_t i = 0; i < spec.attacks.size(); ++i) {
+    add_attack(t, "attacks." + std::to_string(i), spec.attacks[i]);
+  }
+  t.add("defenses", spec.defenses);
+  add_pruning(t, "pruning", spec.pruning);
+  add_train(t, "finetune", spec.finetune);
+  t.add("asr_counts", spec.asr_counts);
+  t.add("seeds", spec.seeds);
+  return t.sha256();
+}
+
+}  // namespace fineprune

@@ -1,0 +1,50 @@
+// Content keys of tasks and the fingerprint of a sweep.
+//
+// A task's key is the sha256 (hex) of a canonical text (canonical_text.h) of exactly what
+// determines the task's result, so a result file can be resumed and a result reused whatever the
+// rest of the sweep file says. What each key covers:
+//   train:     program version, the whole data spec, model spec, training spec, the attack's
+//              every field (name, trigger, target, poison rate, pruning_aware), seed.
+//   curve:     the train key, asr_counts, pruning.max_val_drop (the stop mark on the curve and
+//              the stop rows), which of the "none" and "prune" rows it emits, and the fixed rates
+//              (in file order) only when it emits "prune" rows (one row per rate).
+//   finetune:  the train key, the finetune spec, asr_counts.
+//   fineprune: the train key, the finetune spec, asr_counts, the prune mode, and
+//              pruning.max_val_drop for "stop" or the rate for "rate" (not both).
+// The train key folds in the version, data, model, training, attack and seed, so every defense
+// key changes with them too. Never in a key: the attack's position in the list, other attacks or
+// seeds, the experiment name, threads, the file's path and text.
+// Consequences: adding an attack or a seed leaves every existing key unchanged; changing one rate
+// changes that rate's fineprune key and the curve key (when "prune" is a defense), nothing else.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/experiment_spec.h"
+
+namespace fineprune {
+
+// The canonical texts (exposed for logs and tests); *_key() is sha256_hex of the same text.
+std::string train_key_text(const ExperimentSpec& spec, const AttackSpec& attack, int64_t seed,
+                           const std::string& program_version);
+std::string curve_key_text(const ExperimentSpec& spec, const std::string& train_key);
+std::string finetune_key_text(const ExperimentSpec& spec, const std::string& train_key);
+// prune_mode is "stop" or "rate" (throws Error otherwise); rate is ignored for "stop".
+std::string fineprune_key_text(const ExperimentSpec& spec, const std::string& train_key,
+                               const std::string& prune_mode, double rate);
+
+std::string train_key(const ExperimentSpec& spec, const AttackSpec& attack, int64_t seed,
+                      const std::string& program_version);
+std::string curve_key(const ExperimentSpec& spec, const std::string& train_key);
+std::string finetune_key(const ExperimentSpec& spec, const std::string& train_key);
+std::string fineprune_key(const ExperimentSpec& spec, const std::string& train_key,
+                          const std::string& prune_mode, double rate);
+
+// sha256 of the whole sweep as it bears on the output: name, data, model, training, every
+// attack in order, defenses in order, pruning, finetune, asr_counts, seeds in order. Leaves out
+// only what cannot change a result or the set of rows: threads, the file's path, its text
+// (comments, formatting). Two runs aimed at one output file must agree on it.
+std::string sweep_fingerprint(const ExperimentSpec& spec);
+
+}  // namespace fineprune

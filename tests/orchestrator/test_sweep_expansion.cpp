@@ -1,0 +1,150 @@
+// Sweep expansion: how many tasks of each kind, their order, dependencies and costs.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "common/error.h"
+#include "orchestrator/sweep_expansion.h"
+#include "tests/orchestrator/sweep_fixtures.h"
+
+namespace fineprune {
+namespace {
+
+std::map<TaskKind, size_t> kinds(const std::vector<Task>& tasks) {
+  std::map<TaskKind, size_t> n;
+  for (const Task& t : tasks) ++n[t.kind];
+  return n;
+}
+
+TEST(SweepExpansion, CountsForFullSweep) {
+  const std::vector<Task> tasks = expand_sweep(test::sweep_spec(), "v1");
+  // 3 attacks x 2 seeds = 6 pairs; each: train, curve, finetune, fineprune x (stop + 2 rates).
+  auto n = kinds(tasks);
+  EXPECT_EQ(n[TaskKind::Train], 6u);
+  EXPECT_EQ(n[TaskKind::Curve], 6u);
+  EXPECT_EQ(n[TaskKind::Finetune], 6u);
+  EXPECT_EQ(n[TaskKind::Fineprune], 18u);
+  EXPECT_EQ(tasks.size(), 36u);
+}
+
+TEST(SweepExpansion, TrainCountIndependentOfDefensesAndRates) {
+  ExperimentSpec spec = test::sweep_spec();
+  const std::vector<std::vector<std::string>> defense_sets = {
+      {"none"}, {"prune"}, {"finetune"}, {"fineprune"}, {"none", "finetune"},
+      {"fineprune", "prune", "none", "finetune"}};
+  for (const auto& defenses : defense_sets) {
+    for (const std::vector<double>& rates : {std::vector<double>{}, {0.3}, {0.1, 0.2, 0.9}}) {
+      spec.defenses = defenses;
+      spec.pruning.rates = rates;
+      auto n = kinds(expand_sweep(spec, "v1"));
+      EXPECT_EQ(n[TaskKind::Train], 6u);
+      const auto has = [&](const char* d) {
+        return std::find(defenses.begin(), defenses.end(), d) != defenses.end();
+      };
+      EXPECT_EQ(n[TaskKind::Curve], has("none") || has("prune") ? 6u : 0u);
+      EXPECT_EQ(n[TaskKind::Finetune], has("finetune") ? 6u : 0u);
+      EXPECT_EQ(n[TaskKind::Fineprune], has("fineprune") ? 6u * (1 + rates.size()) : 0u);
+    }
+  }
+}
+
+TEST(SweepExpansion, OrderDepsAndFields) {
+  const ExperimentSpec spec = test::sweep_spec();
+  const std::vector<Task> tasks = expand_sweep(spec, "v1");
+  // Seeds outer, attacks inner; within a pair: train, curve, finetune, fineprune stop, rates.
+  const std::vector<TaskKind> pattern = {TaskKind::Train,     TaskKind::Curve,
+                                         TaskKind::Finetune,  TaskKind::Fineprune,
+                                         TaskKind::Fineprune, TaskKind::Fineprune};
+  ASSERT_EQ(tasks.size(), 36u);
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const Task& t = tasks[i];
+    const size_t pair = i / 6;
+    EXPECT_EQ(t.kind, pattern[i % 6]) << i;
+    EXPECT_EQ(t.seed, spec.seeds[pair / 3]) << i;
+    EXPECT_EQ(t.attack_index, pair % 3) << i;
+    EXPECT_EQ(t.attack, spec.attacks[pair % 3].name) << i;
+    EXPECT_EQ(t.key.size(), 64u);
+    const Task& train = tasks[pair * 6];
+    if (t.kind == TaskKind::Train) {
+      EXPECT_TRUE(t.deps.empty());
+    } else {
+      EXPECT_EQ(t.deps, std::vector<std::string>{train.key}) << i;
+    }
+  }
+  EXPECT_EQ(tasks[3].prune_mode, "stop");
+  EXPECT_EQ(tasks[4].prune_mode, "rate");
+  EXPECT_DOUBLE_EQ(tasks[4].prune_rate, 0.5);
+  EXPECT_EQ(tasks[5].prune_mode, "rate");
+  EXPECT_DOUBLE_EQ(tasks[5].prune_rate, 0.8);
+  EXPECT_EQ(tasks[0].prune_mode, "");
+  EXPECT_EQ(tasks[1].prune_mode, "");
+
+  std::set<std::string> keys;
+  for (const Task& t : tasks) keys.insert(t.key);
+  EXPECT_EQ(keys.size(), tasks.size());
+}
+
+TEST(SweepExpansion, Deterministic) {
+  const std::vector<Task> a = expand_sweep(test::sweep_spec(), "v1");
+  const std::vector<Task> b = expand_sweep(test::sweep_spec(), "v1");
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].key, b[i].key);
+    EXPECT_EQ(a[i].cost, b[i].cost);
+  }
+}
+
+TEST(SweepExpansion, Costs) {
+  const ExperimentSpec spec = test::sweep_spec();
+  const std::vector<Task> tasks = expand_sweep(spec, "v1");
+  const double images = 60000 - 5000;
+  EXPECT_DOUBLE_EQ(estimated_training_images(spec.data), images);
+  EXPECT_DOUBLE_EQ(tasks[0].cost, 3 * images);        // badnets: training epochs
+  EXPECT_DOUBLE_EQ(tasks[12].cost, (3 + 2) * images);  // pruning-aware: + clean epochs
+  EXPECT_DOUBLE_EQ(tasks[1].cost, 5000);               // curve: one validation pass
+  EXPECT_DOUBLE_EQ(tasks[2].cost, 5 * 5000);           // finetune epochs x validation
+  EXPECT_DOUBLE_EQ(tasks[3].cost, 5 * 5000);
+  // Pruning-aware without clean_epochs pre-trains for training.epochs.
+  ExperimentSpec pa = spec;
+  pa.attacks[2].pruning_aware.clean_epochs = 0;
+  EXPECT_DOUBLE_EQ(expand_sweep(pa, "v1")[12].cost, 6 * images);
+  // Trains dominate, the curve is the cheapest.
+  EXPECT_GT(tasks[0].cost, tasks[2].cost);
+  EXPECT_GT(tasks[2].cost, tasks[1].cost);
+
+  DataSpec d;
+  d.format = "cifar10";
+  d.validation_size = 5000;
+  EXPECT_DOUBLE_EQ(estimated_training_images(d), 45000);
+  d.train_subset = 1000;
+  EXPECT_DOUBLE_EQ(estimated_training_images(d), 1.0);  // never zero or negative
+}
+
+TEST(SweepExpansion, DuplicateRateNamesTheKey) {
+  ExperimentSpec spec = test::sweep_spec();
+  spec.pruning.rates = {0.5, 0.8, 0.5};
+  try {
+    expand_sweep(spec, "v1");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("pruning.rates[2]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("pruning.rates[0]"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SweepExpansion, RepeatedAttackRefused) {
+  ExperimentSpec spec = test::sweep_spec();
+  spec.attacks.push_back(spec.attacks[0]);  // the loader refuses this; a spec built in code may not
+  EXPECT_THROW(expand_sweep(spec, "v1"), Error);
+}
+
+TEST(SweepExpansion, NoDefenseTaskNoTrain) {
+  ExperimentSpec spec = test::sweep_spec();
+  spec.defenses.clear();
+  EXPECT_TRUE(expand_sweep(spec, "v1").empty());
+}
+
+}  // namespace
+}  // namespace fineprune
