@@ -4,8 +4,10 @@
 #include <iostream>
 
 #include "cli/experiment_command.h"
+#include "cli/sweep_commands.h"
 #include "common/config.h"
 #include "common/error.h"
+#include "orchestrator/mpi_channel.h"
 
 int main(int argc, char** argv) {
   using namespace fineprune;
@@ -23,20 +25,53 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   experiment->add_flag("--quiet,-q", exp.quiet, "Print only the summary");
 
+  RunOptions run;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run a sweep under MPI: mpirun -np N fineprune run SWEEP.yaml");
+  run_cmd->add_option("spec", run.spec_path, "Sweep YAML file")->required();
+  run_cmd->add_option("--out", run.out_path, "Result HDF5 file (default: <sweep name>.h5); re-running resumes it");
+  run_cmd->add_option("--run-dir", run.run_dir, "Folder for trained models, seen by all ranks (default: <out>.run)");
+  run_cmd->add_option("--ranks-per-worker", run.ranks_per_worker, "Ranks in each worker group")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--threads", run.threads, "Threads per training rank (default: cores / training ranks on the node)")
+      ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--max-attempts", run.max_attempts, "Tries per task before it is recorded as failed")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--progress-interval", run.progress_interval_s, "Seconds between progress lines")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_flag("--quiet,-q", run.quiet, "Only the final summary");
+  run_cmd->add_flag("--progress-json", run.json_progress, "Progress as one JSON object per line on stdout");
+  run_cmd->add_flag("--fresh", run.fresh, "Start a new output file even if one of another sweep is there");
+  run_cmd->add_option("--inject-failure", run.inject_failure, "Testing only: KIND:N fails KIND tasks' first N attempts")
+      ->group("");
+
+  PlanOptions plan;
+  CLI::App* plan_cmd = app.add_subcommand("plan", "Dry run: the task graph, counts, what is already done");
+  plan_cmd->add_option("spec", plan.spec_path, "Sweep YAML file")->required();
+  plan_cmd->add_option("--out", plan.out_path, "Result file to compare with (default: <sweep name>.h5)");
+  bool summary_only = false;
+  plan_cmd->add_flag("--summary", summary_only, "Counts only, no task list");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitBadInput;
   }
+  plan.list_tasks = !summary_only;
+  const bool mpi = static_cast<bool>(*run_cmd);
+  int code = kExitFailure;
   try {
-    if (*experiment) return run_experiment_command(exp);
+    if (mpi) mpi_start(&argc, &argv);
+    if (*experiment) code = run_experiment_command(exp);
+    if (*run_cmd) code = run_sweep_command(run, &argc, &argv);
+    if (*plan_cmd) code = run_plan_command(plan);
   } catch (const InputError& e) {
     std::cerr << "fineprune: error: " << e.what() << std::endl;
-    return kExitBadInput;
+    code = kExitBadInput;
   } catch (const std::exception& e) {
     std::cerr << "fineprune: error: " << e.what() << std::endl;
-    return kExitFailure;
+    code = kExitFailure;
   }
-  return kExitFailure;
+  if (mpi) mpi_finish();
+  return code;
 }

@@ -44,6 +44,9 @@ struct ModelSpec {
   std::string name = "small_cnn";  // small_cnn | vgg | preact_resnet18 | deepid
   std::vector<int64_t> widths;     // conv widths; empty = the model's default; last = prunable
   int64_t hidden = 0;              // width of the first dense layer; 0 = the model's default
+  // small_cnn only: how the pruned layer reaches the dense head. "flatten": every position of
+  // every channel; "global_pool": each channel averaged over positions first.
+  std::string head = "flatten";
 };
 
 // One optimiser run (attack training, clean pre-training, fine-tuning).

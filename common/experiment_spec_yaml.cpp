@@ -99,7 +99,7 @@ void read_data(const Field& f, const std::filesystem::path& base_dir, DataSpec& 
 }
 
 void read_model(const Field& f, ModelSpec& model) {
-  const MapReader m(f, {"name", "widths", "hidden"});
+  const MapReader m(f, {"name", "widths", "hidden", "head"});
   read_name(m.get("name"), model.name, known_models());
   const Field widths = m.get("widths");
   read_into(widths, model.widths);
@@ -109,6 +109,8 @@ void read_model(const Field& f, ModelSpec& model) {
   }
   read_into(m.get("hidden"), model.hidden);
   check_at_least(m.get("hidden"), model.hidden, int64_t{0});
+  read_into(m.get("head"), model.head);
+  check_one_of(m.get("head"), model.head, {"flatten", "global_pool"});
 }
 
 void read_train(const Field& f, TrainSpec& t) {

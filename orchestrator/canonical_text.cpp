@@ -99,6 +99,7 @@ void add_model(CanonicalText& out, const std::string& prefix, const ModelSpec& m
   out.add(p + "name", m.name);
   out.add(p + "widths", m.widths);
   out.add(p + "hidden", m.hidden);
+  out.add(p + "head", m.head);
 }
 
 void add_train(CanonicalText& out, const std::string& prefix, const TrainSpec& t) {

@@ -41,7 +41,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "orchestrator/task.h"
+#include "common/task.h"
 
 namespace fineprune {
 

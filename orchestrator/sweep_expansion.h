@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "common/experiment_spec.h"
-#include "orchestrator/task.h"
+#include "common/task.h"
 
 namespace fineprune {
 

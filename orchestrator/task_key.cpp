@@ -6,7 +6,7 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "orchestrator/canonical_text.h"
-#include "orchestrator/task.h"
+#include "common/task.h"
 
 namespace fineprune {
 

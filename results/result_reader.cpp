@@ -1,4 +1,4 @@
-// read_result_file: checks a file is of our schema, then reads both tables and the attributes.
+// read_result_file: checks a file is of our schema, then reads its tables and attributes.
 #include <hdf5_hl.h>
 #include <sys/stat.h>
 
@@ -170,10 +170,13 @@ ResultFile read_result_file(const std::string& path) {
   }
   check_table(file.get(), results_detail::results_layout(), path);
   check_table(file.get(), results_detail::curves_layout(), path);
+  check_table(file.get(), results_detail::tasks_layout(), path);
   out.results =
       read_table<results_detail::ResultRecord>(file.get(), results_detail::results_layout(), path);
   out.curves =
       read_table<results_detail::CurveRecord>(file.get(), results_detail::curves_layout(), path);
+  out.tasks =
+      read_table<results_detail::TaskRecord>(file.get(), results_detail::tasks_layout(), path);
   check(file.close(), "H5Fclose", path);
   return out;
 }

@@ -1,64 +1,31 @@
 // ResultWriter: creates the result file, appends rows through H5TB, flushes and closes.
+// open_sweep, which resumes an existing file, is in sweep_open.cpp.
 #include "results/result_tables.h"
 
-#include <hdf5_hl.h>
-
 #include "common/error.h"
+#include "results/file_ops.h"
 #include "results/hdf5_handle.h"
 #include "results/table_layout.h"
+#include "results/writer_impl.h"
 
 namespace fineprune {
 
 using results_detail::check;
-using results_detail::Handle;
-using results_detail::owned;
 using results_detail::TableLayout;
 
 namespace {
-
-// Rows per chunk: a few KiB of results per chunk, and appending one row at a time (the master
-// writes as tasks finish) touches one chunk instead of growing the file a row at a time.
-constexpr hsize_t kChunkRows = 256;
-// Result files are small (thousands of rows); no compression keeps them readable by any HDF5
-// build, including ones without the deflate filter.
-constexpr int kCompress = 0;
 
 std::vector<std::string> names_of(const TableLayout& layout) {
   return std::vector<std::string>(layout.names.begin(), layout.names.end());
 }
 
-void make_table(hid_t file, const TableLayout& layout, const std::string& path) {
-  std::vector<Handle> types;
-  std::vector<hid_t> type_ids;
-  for (const auto& field : layout.fields) {
-    types.push_back(owned(results_detail::file_type_for(field.kind), H5Tclose,
-                          std::string("creating the type of column '") + field.name + "'", path));
-    type_ids.push_back(types.back().get());
+// A task row the orphan rule can rely on: a key to match rows against and a known status.
+void check_task_row(const TaskRow& row, const std::string& path) {
+  if (row.key.empty()) throw IoError(path, "table 'tasks': a row has an empty key");
+  if (row.status != "done" && row.status != "failed" && row.status != "blocked") {
+    throw IoError(path, "table 'tasks', key " + row.key + ": status '" + row.status +
+                            "' is not done, failed or blocked");
   }
-  std::vector<const char*> names = layout.names;  // H5TBmake_table wants a non-const array
-  check(H5TBmake_table(layout.name, file, layout.name, layout.fields.size(), 0, layout.record_size,
-                       names.data(), layout.offsets.data(), type_ids.data(), kChunkRows, nullptr,
-                       kCompress, nullptr),
-        std::string("H5TBmake_table '") + layout.name + "'", path);
-}
-
-// A scalar variable-length UTF-8 string: no size limit, and h5py and PyTables read it as str.
-void write_string_attribute(hid_t loc, const std::string& name, const std::string& value,
-                            const std::string& path) {
-  if (value.find('\0') != std::string::npos) {
-    throw IoError(path, "attribute '" + name + "': value holds a NUL byte");
-  }
-  const std::string what = "attribute '" + name + "'";
-  Handle type = owned(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy for " + what, path);
-  check(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size for " + what, path);
-  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "H5Tset_cset for " + what, path);
-  Handle space = owned(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate for " + what, path);
-  Handle attr =
-      owned(H5Acreate2(loc, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-            H5Aclose, "H5Acreate2 " + what, path);
-  const char* data = value.c_str();
-  check(H5Awrite(attr.get(), type.get(), &data), "H5Awrite " + what, path);
-  check(attr.close(), "H5Aclose " + what, path);
 }
 
 }  // namespace
@@ -73,29 +40,20 @@ const std::vector<std::string>& curve_column_names() {
   return names;
 }
 
-struct ResultWriter::Impl {
-  std::string path;
-  Handle file;
+const std::vector<std::string>& task_column_names() {
+  static const std::vector<std::string> names = names_of(results_detail::tasks_layout());
+  return names;
+}
 
-  hid_t open_file(const char* operation) const {
-    if (!file.valid()) throw IoError(path, std::string(operation) + " after close()");
-    return file.get();
+std::set<std::string> done_task_keys(const std::vector<TaskRow>& tasks) {
+  std::map<std::string, const std::string*> latest;
+  for (const TaskRow& row : tasks) latest[row.key] = &row.status;
+  std::set<std::string> done;
+  for (const auto& [key, status] : latest) {
+    if (*status == "done") done.insert(key);
   }
-
-  // Converts every row before writing any, so a bad string leaves the table as it was.
-  template <typename Row>
-  void append(const TableLayout& layout, const std::vector<Row>& rows) {
-    const hid_t id = open_file("append");
-    if (rows.empty()) return;
-    using Record = decltype(results_detail::to_record(rows.front(), path));
-    std::vector<Record> records;
-    records.reserve(rows.size());
-    for (const Row& row : rows) records.push_back(results_detail::to_record(row, path));
-    check(H5TBappend_records(id, layout.name, records.size(), layout.record_size,
-                             layout.offsets.data(), layout.sizes.data(), records.data()),
-          std::string("H5TBappend_records '") + layout.name + "'", path);
-  }
-};
+  return done;
+}
 
 ResultWriter::ResultWriter() : impl_(std::make_unique<Impl>()) {}
 
@@ -115,23 +73,85 @@ std::unique_ptr<ResultWriter> ResultWriter::create(
   impl.path = path;
   // Default file-format version on purpose: with the 1.10 "latest" format the superblock marks
   // the file open-for-write, and a file left by a crashed writer would then refuse to open.
-  impl.file = owned(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                    "H5Fcreate", path);
+  impl.file =
+      results_detail::owned(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                            H5Fclose, "H5Fcreate", path);
   const hid_t file = impl.file.get();
-  write_string_attribute(file, "schema", kResultSchema, path);
-  for (const auto& [name, value] : attributes) write_string_attribute(file, name, value, path);
-  make_table(file, results_detail::results_layout(), path);
-  make_table(file, results_detail::curves_layout(), path);
+  results_detail::write_string_attribute(file, "schema", kResultSchema, path);
+  for (const auto& [name, value] : attributes) {
+    results_detail::write_string_attribute(file, name, value, path);
+  }
+  results_detail::make_table(file, results_detail::results_layout(), path);
+  results_detail::make_table(file, results_detail::curves_layout(), path);
+  results_detail::make_table(file, results_detail::tasks_layout(), path);
   writer->flush();  // a crash before the first row still leaves a readable, empty result file
   return writer;
 }
 
 void ResultWriter::append_results(const std::vector<ResultRow>& rows) {
-  impl_->append(results_detail::results_layout(), rows);
+  impl_->check_keys(rows, "results");
+  impl_->append_records(results_detail::results_layout(), impl_->records_of(rows));
 }
 
 void ResultWriter::append_curve(const std::vector<CurveRow>& rows) {
-  impl_->append(results_detail::curves_layout(), rows);
+  impl_->check_keys(rows, "curves");
+  impl_->append_records(results_detail::curves_layout(), impl_->records_of(rows));
+}
+
+void ResultWriter::append_tasks(const std::vector<TaskRow>& rows) {
+  for (const TaskRow& row : rows) check_task_row(row, impl_->path);
+  impl_->append_records(results_detail::tasks_layout(), impl_->records_of(rows));
+  impl_->note_tasks(rows);
+}
+
+void ResultWriter::append_task_outcome(const TaskRow& task, const std::vector<ResultRow>& results,
+                                       const std::vector<CurveRow>& curves) {
+  const std::string& path = impl_->path;
+  impl_->open_for_append();
+  check_task_row(task, path);
+  const std::string where = "task " + task.key + ": ";
+  if (impl_->done_keys.count(task.key) != 0) {
+    throw IoError(path, where + "already done; writing its outcome again would duplicate rows");
+  }
+  if (task.status != "done" && !(results.empty() && curves.empty())) {
+    throw IoError(path, where + "rows given with status '" + task.status +
+                            "': they would be dropped as orphans on resume");
+  }
+  for (const ResultRow& row : results) {
+    if (row.key != task.key) throw IoError(path, where + "a results row has key '" + row.key + "'");
+  }
+  for (const CurveRow& row : curves) {
+    if (row.key != task.key) throw IoError(path, where + "a curves row has key '" + row.key + "'");
+  }
+  const auto result_records = impl_->records_of(results);
+  const auto curve_records = impl_->records_of(curves);
+  const auto task_records = impl_->records_of(std::vector<TaskRow>{task});
+
+  impl_->guarded([&] {
+    impl_->append_records(results_detail::results_layout(), result_records);
+    impl_->append_records(results_detail::curves_layout(), curve_records);
+    // This flush orders the rows before the task row on disk. Without it a crash during the one
+    // flush below could leave the task row and not the rows (HDF5 writes its dirty metadata in
+    // an order of its own), and open_sweep would take the task for done with rows missing.
+    if (!(result_records.empty() && curve_records.empty())) flush();
+    impl_->append_records(results_detail::tasks_layout(), task_records);
+    flush();
+  });
+  impl_->note_tasks({task});
+  if (impl_->sweep) {
+    const std::chrono::duration<double> since =
+        std::chrono::steady_clock::now() - impl_->last_snapshot;
+    if (since.count() >= Impl::kSnapshotCostFactor * impl_->snapshot_seconds) snapshot();
+  }
+}
+
+void ResultWriter::snapshot() {
+  flush();  // the file on disk is whole between two flushes, and this writer is its only writer
+  const auto start = std::chrono::steady_clock::now();
+  results_detail::copy_file_atomically(impl_->path, impl_->path + ".snapshot.tmp",
+                                       impl_->path + ".snapshot");
+  impl_->last_snapshot = std::chrono::steady_clock::now();
+  impl_->snapshot_seconds = std::chrono::duration<double>(impl_->last_snapshot - start).count();
 }
 
 void ResultWriter::flush() {
@@ -142,5 +162,11 @@ void ResultWriter::close() {
   flush();
   check(impl_->file.close(), "H5Fclose", impl_->path);
 }
+
+const std::set<std::string>& ResultWriter::done_keys() const { return impl_->done_keys; }
+
+size_t ResultWriter::orphan_rows_removed() const { return impl_->orphans_removed; }
+
+bool ResultWriter::recovered_from_snapshot() const { return impl_->recovered; }
 
 }  // namespace fineprune

@@ -1,27 +1,34 @@
-// The HDF5 result store: the `results` and `curves` tables and the file's attributes.
+// The HDF5 result store: the `results`, `curves` and `tasks` tables and the file's attributes.
 //
 // Tables are HDF5 "TABLE" datasets written with the high-level H5TB API, so PyTables reads them
-// as tables and pandas reads them with pd.read_hdf(path, "results"). Strings are fixed-length
-// (kNameLength bytes, NUL-padded). No torch here.
+// as tables and pandas reads them with pd.read_hdf(path, "results"). Strings are fixed-length,
+// NUL-padded: kKeyLength bytes for `key`, kErrorLength for `error`, kNameLength for the rest.
+// No torch here.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace fineprune {
 
-constexpr int kNameLength = 48;  // bytes of every string column, NUL included
+// Bytes of a string column, NUL included.
+constexpr int kNameLength = 48;    // names: attack, defense, model, ...
+constexpr int kKeyLength = 65;     // task keys: SHA-256 in hex (64 characters)
+constexpr int kErrorLength = 512;  // error messages, truncated to fit (see TaskRow::error)
 
 // Value of the root attribute "schema" that every file written by ResultWriter carries; readers
 // refuse files without it. Bump the number whenever a column is added, renamed or retyped.
-constexpr const char* kResultSchema = "fineprune-results-1";
+constexpr const char* kResultSchema = "fineprune-results-2";
 
-// Column names of the two tables, in file order (they equal the struct field names below).
+// Column names of the tables, in file order (they equal the struct field names below).
 const std::vector<std::string>& result_column_names();
 const std::vector<std::string>& curve_column_names();
+const std::vector<std::string>& task_column_names();
 
 // One row of `results`: one attack x defense x prune setting x seed.
 struct ResultRow {
@@ -47,7 +54,7 @@ struct ResultRow {
   double train_wall_s = 0;  // wall time of training the backdoored model
   std::string model;
   std::string dataset;
-  std::string key;  // content key of the task (empty where none)
+  std::string key;  // content key of the task (empty where none); up to kKeyLength - 1 bytes
 };
 
 // One point of a pruning curve: after pruning `channels_pruned` channels.
@@ -61,27 +68,114 @@ struct CurveRow {
   double asr = 0;
   double robust_acc = 0;
   int32_t is_stop = 0;  // 1 on the stopping point chosen by the validation-accuracy drop
+  std::string key;      // the task that produced the row (empty where none)
 };
 
-// Writes a result file. Tables are created on open and rows appended as they come; flush() makes
-// everything appended so far durable, so a file closed after a crash still opens.
+// One row of `tasks`: the final outcome of one task of a sweep. The master writes a row when a
+// task ends for good (a failure it will retry is not a row). A later session may write another
+// row for the same key (a task that failed, retried after a resume): the latest row wins.
+struct TaskRow {
+  std::string key;  // the task's content key; never empty
+  std::string kind;
+  std::string attack;
+  int64_t seed = 0;
+  std::string prune_mode;
+  double prune_rate = 0;
+  std::string status;  // done | failed | blocked (a dependency failed)
+  int32_t attempts = 0;
+  int32_t worker = 0;  // rank of the worker (group) that ran it last; -1 where none did
+  std::string host;
+  double wall_s = 0;
+  // Empty for done tasks. The one column that is truncated instead of refused: a message longer
+  // than kErrorLength - 1 bytes is cut at a UTF-8 character boundary and ends in "...". NUL
+  // bytes become spaces.
+  std::string error;
+};
+
+// Keys whose latest row in `tasks` (file order) has status "done".
+std::set<std::string> done_task_keys(const std::vector<TaskRow>& tasks);
+
+// Writes a result file. Rows are appended as they come; flush() makes everything appended so far
+// durable against a crash of this process (it does not fsync).
+//
+// Crash protocol of a sweep (the master is the single writer): a task's outcome is written by
+// append_task_outcome() as its `results` and `curves` rows, a flush, its `tasks` row, a flush.
+// Hence a file left by a crash between HDF5 calls holds, for every key, either nothing new or
+// rows without a task row (orphans) or rows and their task row; never a task row without its
+// rows. open_sweep() removes the orphans, so a resumed sweep re-runs those tasks without
+// duplicating a row.
+//
+// HDF5 itself is not crash-safe *inside* a flush. Killed between the writes of one H5Fflush
+// (seen with HDF5 1.10.8 where a flush grows the file: a new chunk, a new heap), a file can be
+// left that HDF5 no longer opens ("addr overflow" from H5Fopen) or reads (H5TBread_table fails),
+// or that reads back with rows of HDF5's fill value (all zero, empty key) where a new chunk
+// should be. So a sweep's writer also keeps a snapshot, path + ".snapshot": a copy of the file
+// made right after a flush (fsync, then rename, so it is always whole). It is taken on open, by
+// snapshot(), and after a task outcome whenever the time since the last one exceeds 100 times
+// what that copy took (at most ~1% of the wall time). open_sweep() resumes from it when HDF5
+// fails on the file or the file holds a row without a key (a sweep writes none); the tasks done
+// since the snapshot are then run again.
 class ResultWriter {
  public:
-  // Creates `path` (truncating it) with empty `results` and `curves` tables and the given string
-  // attributes on the root group (e.g. "experiment_yaml", "fineprune_version"), plus "schema" =
-  // kResultSchema, which is therefore reserved. Throws IoError naming the file.
+  // Creates `path` (truncating it) with empty tables and the given string attributes on the
+  // root group (e.g. "experiment_yaml", "fineprune_version"), plus "schema" = kResultSchema,
+  // which is therefore reserved. Throws IoError naming the file.
   static std::unique_ptr<ResultWriter> create(const std::string& path,
                                               const std::map<std::string, std::string>& attributes);
+
+  // Opens the result file of a sweep for appending, creating or resuming it:
+  //  - `path` missing, or `fresh`: a new file is built at path + ".fresh.tmp" and renamed over
+  //    `path`, so an old file survives any failure before the new one is complete. The root
+  //    attribute "sweep_fingerprint" is set to `sweep_fingerprint` (reserved, like "schema").
+  //  - `path` exists: it must be a result file of this schema (else InputError, as from
+  //    read_result_file) written by the same sweep (else InputError "<path>: written by another
+  //    sweep (...); use --fresh to start over"). Rows of `results` and `curves` whose key is not
+  //    in done_keys() are orphans of a crash; if there are any, the file is rebuilt without
+  //    them at path + ".resume.tmp" and renamed over `path` (atomic: a crash leaves the old file
+  //    or the new one).
+  //    If HDF5 fails on `path` (IoError) or it holds rows without a key (both: a flush torn by
+  //    a crash) and path + ".snapshot" is a readable file of this sweep, the torn file is copied
+  //    to path + ".broken", the snapshot is copied over `path`, and the resume goes on from
+  //    there (recovered_from_snapshot()). Without a usable snapshot an unreadable file is an
+  //    IoError, and rows without a key are removed like orphans (counted with them).
+  // Either way `attributes` are then (re)written, so they describe the latest session, and a
+  // snapshot is taken. IoError when HDF5 or the file system fails and no snapshot helps.
+  static std::unique_ptr<ResultWriter> open_sweep(
+      const std::string& path, const std::map<std::string, std::string>& attributes,
+      const std::string& sweep_fingerprint, bool fresh);
+
   ~ResultWriter();  // closes the file; never throws
   ResultWriter(const ResultWriter&) = delete;
   ResultWriter& operator=(const ResultWriter&) = delete;
 
-  // Appends rows to a table. A string longer than kNameLength - 1 bytes throws IoError naming
-  // the column, and then none of the rows is written.
+  // Appends rows to a table. A string longer than its column (but `error`) throws IoError naming
+  // the column, and then none of the rows is written. Tasks rows must have a key and a status of
+  // done | failed | blocked; in a sweep's writer (open_sweep) every row must have a key.
   void append_results(const std::vector<ResultRow>& rows);
   void append_curve(const std::vector<CurveRow>& rows);
+  void append_tasks(const std::vector<TaskRow>& rows);
+
+  // Writes one task's outcome following the crash protocol above, then flushes. Every row must
+  // carry task.key, rows are only allowed with status "done", and a key already in done_keys()
+  // is refused (its rows would be duplicated); all is checked before anything is written.
+  void append_task_outcome(const TaskRow& task, const std::vector<ResultRow>& results,
+                           const std::vector<CurveRow>& curves);
+
   void flush();
   void close();  // flushes and closes; further calls throw IoError
+
+  // Flushes, then copies the file to path + ".snapshot" (see above). Writers made by open_sweep
+  // also do this on their own; call it where losing the tasks since the last one would hurt.
+  void snapshot();
+
+  // Keys whose latest `tasks` row is "done": as found by open_sweep (empty for create), kept up
+  // to date by this writer's appends.
+  const std::set<std::string>& done_keys() const;
+  // Rows open_sweep removed: orphans of `results` and `curves`, and rows without a key that a
+  // torn flush left where no snapshot could replace the file; 0 for create.
+  size_t orphan_rows_removed() const;
+  // Whether open_sweep found the file damaged by a torn flush and resumed from its snapshot.
+  bool recovered_from_snapshot() const;
 
  private:
   ResultWriter();
@@ -96,6 +190,7 @@ class ResultWriter {
 struct ResultFile {
   std::vector<ResultRow> results;
   std::vector<CurveRow> curves;
+  std::vector<TaskRow> tasks;
   std::map<std::string, std::string> attributes;
 };
 ResultFile read_result_file(const std::string& path);

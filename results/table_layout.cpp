@@ -1,4 +1,4 @@
-// Field lists of the `results` and `curves` tables and the row <-> packed record conversions.
+// Field lists of the `results`, `curves` and `tasks` tables and the row <-> record conversions.
 #include "results/table_layout.h"
 
 #include <cstddef>
@@ -20,25 +20,27 @@ TableLayout make_layout(const char* name, size_t record_size, std::vector<Field>
   return layout;
 }
 
-void put_string(char (&dst)[kNameLength], const std::string& value, const char* table,
-                const char* column, const std::string& file) {
-  if (value.size() > static_cast<size_t>(kNameLength - 1)) {
+template <size_t N>
+void put_string(char (&dst)[N], const std::string& value, const char* table, const char* column,
+                const std::string& file) {
+  if (value.size() > N - 1) {
     throw IoError(file, std::string("table '") + table + "', column '" + column + "': value '" +
                             value + "' is " + std::to_string(value.size()) +
-                            " bytes, longer than the " + std::to_string(kNameLength - 1) +
-                            " a string column holds");
+                            " bytes, longer than the " + std::to_string(N - 1) +
+                            " this string column holds");
   }
   if (value.find('\0') != std::string::npos) {
     throw IoError(file, std::string("table '") + table + "', column '" + column +
                             "': value holds a NUL byte, which would cut it short on reading");
   }
-  std::memset(dst, 0, kNameLength);  // NUL padding, so files are byte-for-byte reproducible
+  std::memset(dst, 0, N);  // NUL padding, so files are byte-for-byte reproducible
   std::memcpy(dst, value.data(), value.size());
 }
 
-std::string get_string(const char (&src)[kNameLength]) {
-  // A value of exactly kNameLength bytes (only in files we did not write) has no NUL.
-  return std::string(src, strnlen(src, kNameLength));
+template <size_t N>
+std::string get_string(const char (&src)[N]) {
+  // A value of exactly N bytes (only in files we did not write) has no NUL.
+  return std::string(src, strnlen(src, N));
 }
 
 }  // namespace
@@ -82,19 +84,31 @@ const TableLayout& curves_layout() {
        FP_FIELD(CurveRecord, channels_pruned, kInt64), FP_FIELD(CurveRecord, fraction, kFloat64),
        FP_FIELD(CurveRecord, val_acc, kFloat64), FP_FIELD(CurveRecord, clean_acc, kFloat64),
        FP_FIELD(CurveRecord, asr, kFloat64), FP_FIELD(CurveRecord, robust_acc, kFloat64),
-       FP_FIELD(CurveRecord, is_stop, kInt32)});
+       FP_FIELD(CurveRecord, is_stop, kInt32), FP_FIELD(CurveRecord, key, kString)});
+  return layout;
+}
+
+const TableLayout& tasks_layout() {
+  static const TableLayout layout = make_layout(
+      "tasks", sizeof(TaskRecord),
+      {FP_FIELD(TaskRecord, key, kString), FP_FIELD(TaskRecord, kind, kString),
+       FP_FIELD(TaskRecord, attack, kString), FP_FIELD(TaskRecord, seed, kInt64),
+       FP_FIELD(TaskRecord, prune_mode, kString), FP_FIELD(TaskRecord, prune_rate, kFloat64),
+       FP_FIELD(TaskRecord, status, kString), FP_FIELD(TaskRecord, attempts, kInt32),
+       FP_FIELD(TaskRecord, worker, kInt32), FP_FIELD(TaskRecord, host, kString),
+       FP_FIELD(TaskRecord, wall_s, kFloat64), FP_FIELD(TaskRecord, error, kString)});
   return layout;
 }
 
 #undef FP_FIELD
 
-hid_t file_type_for(FieldKind kind) {
-  switch (kind) {
+hid_t file_type_for(const Field& field) {
+  switch (field.kind) {
     case FieldKind::kString: {
       const hid_t type = H5Tcopy(H5T_C_S1);
-      // UTF-8 because names come from YAML; readers still see 48-byte fixed strings ("S48").
+      // UTF-8 because names come from YAML; readers still see fixed strings ("S48", "S65").
       if (type >= 0 &&
-          (H5Tset_size(type, kNameLength) < 0 || H5Tset_strpad(type, H5T_STR_NULLPAD) < 0 ||
+          (H5Tset_size(type, field.size) < 0 || H5Tset_strpad(type, H5T_STR_NULLPAD) < 0 ||
            H5Tset_cset(type, H5T_CSET_UTF8) < 0)) {
         H5Tclose(type);
         return -1;
@@ -110,6 +124,17 @@ hid_t file_type_for(FieldKind kind) {
       return H5Tcopy(H5T_IEEE_F64LE);
   }
   return -1;
+}
+
+std::string truncate_utf8(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  static const std::string kEllipsis = "...";
+  if (max_bytes < kEllipsis.size()) return kEllipsis.substr(0, max_bytes);
+  size_t cut = max_bytes - kEllipsis.size();
+  // text[cut] is the first byte dropped: while it continues a character, that character
+  // straddles the cut and goes too.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + kEllipsis;
 }
 
 ResultRecord to_record(const ResultRow& row, const std::string& file) {
@@ -152,6 +177,29 @@ CurveRecord to_record(const CurveRow& row, const std::string& file) {
   r.asr = row.asr;
   r.robust_acc = row.robust_acc;
   r.is_stop = row.is_stop;
+  put_string(r.key, row.key, "curves", "key", file);
+  return r;
+}
+
+TaskRecord to_record(const TaskRow& row, const std::string& file) {
+  TaskRecord r;
+  const char* t = "tasks";
+  put_string(r.key, row.key, t, "key", file);
+  put_string(r.kind, row.kind, t, "kind", file);
+  put_string(r.attack, row.attack, t, "attack", file);
+  r.seed = row.seed;
+  put_string(r.prune_mode, row.prune_mode, t, "prune_mode", file);
+  r.prune_rate = row.prune_rate;
+  put_string(r.status, row.status, t, "status", file);
+  r.attempts = row.attempts;
+  r.worker = row.worker;
+  put_string(r.host, row.host, t, "host", file);
+  r.wall_s = row.wall_s;
+  // Messages come from anywhere (a worker's exception, a signal): recording a failure must
+  // never fail, so the message is made to fit rather than refused.
+  std::string error = row.error;
+  for (char& c : error) c = c == '\0' ? ' ' : c;
+  put_string(r.error, truncate_utf8(error, kErrorLength - 1), t, "error", file);
   return r;
 }
 
@@ -194,6 +242,24 @@ CurveRow from_record(const CurveRecord& r) {
   row.asr = r.asr;
   row.robust_acc = r.robust_acc;
   row.is_stop = r.is_stop;
+  row.key = get_string(r.key);
+  return row;
+}
+
+TaskRow from_record(const TaskRecord& r) {
+  TaskRow row;
+  row.key = get_string(r.key);
+  row.kind = get_string(r.kind);
+  row.attack = get_string(r.attack);
+  row.seed = r.seed;
+  row.prune_mode = get_string(r.prune_mode);
+  row.prune_rate = r.prune_rate;
+  row.status = get_string(r.status);
+  row.attempts = r.attempts;
+  row.worker = r.worker;
+  row.host = get_string(r.host);
+  row.wall_s = r.wall_s;
+  row.error = get_string(r.error);
   return row;
 }
 

@@ -1,4 +1,4 @@
-// On-disk layout of the `results` and `curves` tables: packed records and their field lists.
+// On-disk layout of the `results`, `curves` and `tasks` tables: packed records, field lists.
 //
 // Records are packed (no padding) so the file's compound types carry no gaps: numpy, PyTables
 // and pandas then see exactly the columns below, in this order, with no filler fields.
@@ -39,7 +39,7 @@ struct ResultRecord {
   double train_wall_s;
   char model[kNameLength];
   char dataset[kNameLength];
-  char key[kNameLength];
+  char key[kKeyLength];
 };
 
 struct CurveRecord {
@@ -52,6 +52,22 @@ struct CurveRecord {
   double asr;
   double robust_acc;
   int32_t is_stop;
+  char key[kKeyLength];
+};
+
+struct TaskRecord {
+  char key[kKeyLength];
+  char kind[kNameLength];
+  char attack[kNameLength];
+  int64_t seed;
+  char prune_mode[kNameLength];
+  double prune_rate;
+  char status[kNameLength];
+  int32_t attempts;
+  int32_t worker;
+  char host[kNameLength];
+  double wall_s;
+  char error[kErrorLength];
 };
 #pragma pack(pop)
 
@@ -76,16 +92,24 @@ struct TableLayout {
 
 const TableLayout& results_layout();
 const TableLayout& curves_layout();
+const TableLayout& tasks_layout();
 
-// The HDF5 type stored for a field kind (string types are fixed-length kNameLength, NUL-padded).
+// The HDF5 type stored for a field (strings: fixed-length `size` bytes, NUL-padded, UTF-8).
 // The caller owns the returned id.
-hid_t file_type_for(FieldKind kind);
+hid_t file_type_for(const Field& field);
+
+// `text` cut to at most `max_bytes` bytes: unchanged when it fits, else its longest prefix that
+// ends on a UTF-8 character boundary and leaves room for "...", followed by "...".
+std::string truncate_utf8(const std::string& text, size_t max_bytes);
 
 // Row <-> record. to_record throws IoError(file, ...) naming the column when a string is longer
-// than kNameLength - 1 bytes or holds a NUL byte, instead of silently cutting it.
+// than its column minus the NUL or holds a NUL byte, instead of silently cutting it; the one
+// exception is TaskRow::error, truncated by truncate_utf8 (NUL bytes become spaces).
 ResultRecord to_record(const ResultRow& row, const std::string& file);
 CurveRecord to_record(const CurveRow& row, const std::string& file);
+TaskRecord to_record(const TaskRow& row, const std::string& file);
 ResultRow from_record(const ResultRecord& record);
 CurveRow from_record(const CurveRecord& record);
+TaskRow from_record(const TaskRecord& record);
 
 }  // namespace fineprune::results_detail

@@ -186,6 +186,7 @@ INSTANTIATE_TEST_SUITE_P(
         Mutation{"model.name", [](ExperimentSpec& s) { s.model.name = "vgg"; }, true},
         Mutation{"model.widths", [](ExperimentSpec& s) { s.model.widths.back() = 65; }, true},
         Mutation{"model.hidden", [](ExperimentSpec& s) { s.model.hidden = 64; }, true},
+        Mutation{"model.head", [](ExperimentSpec& s) { s.model.head = "global_pool"; }, true},
         Mutation{"training.epochs", [](ExperimentSpec& s) { s.training.epochs = 4; }, true},
         Mutation{"training.lr", [](ExperimentSpec& s) { s.training.lr = std::nextafter(0.05, 1.0); }, true},
         Mutation{"training.weight_decay", [](ExperimentSpec& s) { s.training.weight_decay = 0; }, true},
@@ -293,7 +294,7 @@ TEST(SweepFingerprint, CoversTheSweepNotItsFormatting) {
 TEST(TaskKey, SpecStructsHaveNotGrown) {
   EXPECT_EQ(sizeof(DataSpec), 12 * sizeof(std::string) + sizeof(std::vector<std::string>) + 5 * 8)
       << "DataSpec changed: update add_data()";
-  EXPECT_EQ(sizeof(ModelSpec), sizeof(std::string) + sizeof(std::vector<int64_t>) + 8)
+  EXPECT_EQ(sizeof(ModelSpec), 2 * sizeof(std::string) + sizeof(std::vector<int64_t>) + 8)
       << "ModelSpec changed: update add_model()";
   EXPECT_EQ(sizeof(TrainSpec), 5 * 8u) << "TrainSpec changed: update add_train()";
   EXPECT_EQ(sizeof(TriggerSpec), 5 * sizeof(std::string) + 9 * 8)

@@ -1,5 +1,7 @@
 """Opens the file interop_write made with h5py, PyTables and pandas; exits 1 on any mismatch.
 
+The file is a sweep's: `results`, `curves` and `tasks`, rebuilt once without an orphan row.
+
 Exit code 77 (CTest's SKIP_RETURN_CODE) when this Python lacks one of the readers.
 Expected values mirror interop_write.cpp: change both together.
 """
@@ -21,9 +23,17 @@ RESULT_COLUMNS = [
     "train_wall_s", "model", "dataset", "key",
 ]
 CURVE_COLUMNS = ["attack", "seed", "channels_pruned", "fraction", "val_acc", "clean_acc", "asr",
-                 "robust_acc", "is_stop"]
+                 "robust_acc", "is_stop", "key"]
+TASK_COLUMNS = ["key", "kind", "attack", "seed", "prune_mode", "prune_rate", "status", "attempts",
+                "worker", "host", "wall_s", "error"]
 STRINGS = {"attack", "trigger", "target_mode", "defense", "prune_mode", "asr_counts", "model",
-           "dataset", "key"}
+           "dataset", "key", "kind", "status", "host", "error"}
+INT32 = {"pruning_aware", "is_stop", "attempts", "worker"}
+# Bytes of each string column (NUL included): keys hold a SHA-256 in hex, errors are long.
+STRING_SIZES = {"key": 65, "error": 512}
+NAME_SIZE = 48
+
+KEYS = ["0123456789abcdef" * 4, "key-1", "key-2-\u00e4"]
 
 
 def expected_results():
@@ -52,7 +62,43 @@ def expected_results():
             "train_wall_s": 120.25,
             "model": "resnet18",
             "dataset": "cifar10",
-            "key": "" if i == 0 else f"key-{i}" + ("-\u00e4" if i == 2 else ""),
+            "key": KEYS[i],
+        })
+    return rows
+
+
+def truncated(message, column_bytes=512):
+    """What the writer stores for an over-long error: cut on a UTF-8 boundary, then "..."."""
+    data = message.encode("utf-8")
+    if len(data) <= column_bytes - 1:
+        return message
+    cut = column_bytes - 1 - 3
+    while cut > 0 and (data[cut] & 0xC0) == 0x80:
+        cut -= 1
+    return data[:cut].decode("utf-8") + "..."
+
+
+def expected_tasks():
+    rows = []
+    for i in range(5):
+        error = ""
+        if i == 3:
+            error = truncated("Fehler: " + "\u00e4" * 300)
+        elif i == 4:
+            error = "dependency task-3 failed"
+        rows.append({
+            "key": KEYS[i] if i < 3 else f"task-{i}",
+            "kind": "train" if i == 0 else "defense",
+            "attack": "wanet" if i == 2 else "badnets",
+            "seed": 1 + i,
+            "prune_mode": "none" if i == 0 else "stop",
+            "prune_rate": 0.25 * i,
+            "status": "done" if i < 3 else ("failed" if i == 3 else "blocked"),
+            "attempts": 3 if i == 3 else 1,
+            "worker": -1 if i == 4 else i + 1,
+            "host": "" if i == 4 else f"node-{i}",
+            "wall_s": 0.0 if i == 4 else 60.5 * (i + 1),
+            "error": error,
         })
     return rows
 
@@ -61,8 +107,14 @@ def expected_curves():
     return [{
         "attack": "badnets", "seed": 1, "channels_pruned": 128 * i, "fraction": 0.25 * i,
         "val_acc": 0.9 - 0.1 * i, "clean_acc": 0.91 - 0.1 * i, "asr": 1.0 - 0.25 * i,
-        "robust_acc": 0.2 * i, "is_stop": 1 if i == 2 else 0,
+        "robust_acc": 0.2 * i, "is_stop": 1 if i == 2 else 0, "key": KEYS[0],
     } for i in range(4)]
+
+
+def tables_to_check():
+    return (("results", RESULT_COLUMNS, expected_results()),
+            ("curves", CURVE_COLUMNS, expected_curves()),
+            ("tasks", TASK_COLUMNS, expected_tasks()))
 
 
 failures = []
@@ -99,11 +151,13 @@ def check_rows(reader, table, got_rows, want_rows, columns):
 
 def check_h5py(path):
     with h5py.File(path, "r") as f:
-        expect("h5py root members", sorted(f.keys()), ["curves", "results"])
-        expect("h5py schema attribute", f.attrs["schema"], "fineprune-results-1")
+        expect("h5py root members", sorted(f.keys()), ["curves", "results", "tasks"])
+        expect("h5py schema attribute", f.attrs["schema"], "fineprune-results-2")
         expect("h5py experiment_yaml", f.attrs["experiment_yaml"], "seeds: [1, 2]\n")
-        for name, columns, want in (("results", RESULT_COLUMNS, expected_results()),
-                                    ("curves", CURVE_COLUMNS, expected_curves())):
+        expect("h5py sweep_fingerprint", f.attrs["sweep_fingerprint"], "sweep-fingerprint-1")
+        expect("h5py fineprune_version (rewritten by the 2nd session)",
+               f.attrs["fineprune_version"], "0.2.0")
+        for name, columns, want in tables_to_check():
             ds = f[name]
             expect(f"h5py {name} CLASS", ds.attrs["CLASS"], b"TABLE")
             expect(f"h5py {name} fields", list(ds.dtype.names), columns)
@@ -112,8 +166,9 @@ def check_h5py(path):
             for c in columns:
                 kind = ds.dtype.fields[c][0]
                 if c in STRINGS:
-                    expect(f"h5py {name}.{c} dtype", kind.str, "|S48")
-                elif c in ("pruning_aware", "is_stop"):
+                    expect(f"h5py {name}.{c} dtype", kind.str,
+                           f"|S{STRING_SIZES.get(c, NAME_SIZE)}")
+                elif c in INT32:
                     expect(f"h5py {name}.{c} dtype", kind.str, "<i4")
             data = ds[()]
             check_rows("h5py", name, [dict(zip(columns, r)) for r in data], want, columns)
@@ -121,8 +176,7 @@ def check_h5py(path):
 
 def check_pytables(path):
     with tables.open_file(path, "r") as f:
-        for name, columns, want in (("results", RESULT_COLUMNS, expected_results()),
-                                    ("curves", CURVE_COLUMNS, expected_curves())):
+        for name, columns, want in tables_to_check():
             node = f.get_node("/", name)
             if not isinstance(node, tables.Table):
                 failures.append(f"PyTables: /{name} is a {type(node).__name__}, not a Table")
@@ -133,13 +187,19 @@ def check_pytables(path):
 
 
 def check_pandas(path):
-    for name, columns, want in (("results", RESULT_COLUMNS, expected_results()),
-                                ("curves", CURVE_COLUMNS, expected_curves())):
+    for name, columns, want in tables_to_check():
         df = pd.read_hdf(path, name)
         expect(f"pandas {name} shape", df.shape, (len(want), len(columns)))
         expect(f"pandas {name} columns", list(df.columns), columns)
         check_rows("pandas", name, df.to_dict("records"), want, columns)
         expect(f"pandas {name} index", list(df.index), list(range(len(want))))
+
+
+def check_truncation():
+    """The stored error is within its column and a whole-character prefix plus "..."."""
+    stored = expected_tasks()[3]["error"].encode("utf-8")
+    expect("error length", len(stored) <= 511 and len(stored) >= 509, True)
+    expect("error ends in ...", stored.endswith(b"..."), True)
 
 
 def main():
@@ -148,6 +208,7 @@ def main():
         return 2
     path = sys.argv[1]
     print(f"h5py {h5py.__version__}, PyTables {tables.__version__}, pandas {pd.__version__}")
+    check_truncation()
     for check in (check_h5py, check_pytables, check_pandas):
         try:
             check(path)

@@ -6,154 +6,87 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 
 #include "common/error.h"
 #include "results/result_tables.h"
+#include "tests/results/result_test_support.h"
 
 namespace fineprune {
 namespace {
 
-namespace fs = std::filesystem;
+using namespace testing_rows;  // NOLINT: the shared row makers and checks
 
-// Every field distinct per row and none at its default, so a swapped or dropped column shows.
-ResultRow result_row(int i) {
-  ResultRow r;
-  r.attack = "badnets_" + std::to_string(i);
-  r.trigger = i % 2 ? "blend" : "patch";
-  r.target_mode = i % 2 ? "all_to_all" : "all_to_one";
-  r.target_label = i % 2 ? -1 : i;
-  r.poison_rate = 0.01 * (i + 1);
-  r.pruning_aware = i % 2;
-  r.defense = "fineprune";
-  r.prune_mode = i % 2 ? "rate" : "stop";
-  r.prune_rate = 0.125 + i;
-  r.pruned_channels = 100 + i;
-  r.total_channels = 512 + i;
-  r.seed = 1000000000000LL + i;  // beyond int32, to catch a narrowed column
-  r.clean_acc = 0.9 + 0.001 * i;
-  r.asr = 0.5 - 0.01 * i;
-  r.robust_acc = 0.3 + 0.002 * i;
-  r.val_acc = 0.88 + 0.003 * i;
-  r.asr_counts = i % 2 ? "all" : "non_target";
-  r.finetune_epochs = 2.5 + i;
-  r.wall_s = 12.25 * (i + 1);
-  r.train_wall_s = 300.5 + i;
-  r.model = "resnet18";
-  r.dataset = "cifar10";
-  r.key = std::string(kNameLength - 1, static_cast<char>('a' + i % 26));  // longest allowed
-  return r;
-}
-
-CurveRow curve_row(int i) {
-  CurveRow c;
-  c.attack = "wanet_" + std::to_string(i);
-  c.seed = 7 + i;
-  c.channels_pruned = 8 * i;
-  c.fraction = i / 64.0;
-  c.val_acc = 0.9 - 0.01 * i;
-  c.clean_acc = 0.91 - 0.01 * i;
-  c.asr = 0.99 - 0.05 * i;
-  c.robust_acc = 0.01 * i;
-  c.is_stop = i == 3 ? 1 : 0;
-  return c;
-}
-
-void expect_same(const ResultRow& a, const ResultRow& b) {
-#define FP_EXPECT_FIELD(f) EXPECT_EQ(a.f, b.f) << "column " #f
-  FP_EXPECT_FIELD(attack);
-  FP_EXPECT_FIELD(trigger);
-  FP_EXPECT_FIELD(target_mode);
-  FP_EXPECT_FIELD(target_label);
-  FP_EXPECT_FIELD(poison_rate);
-  FP_EXPECT_FIELD(pruning_aware);
-  FP_EXPECT_FIELD(defense);
-  FP_EXPECT_FIELD(prune_mode);
-  FP_EXPECT_FIELD(prune_rate);
-  FP_EXPECT_FIELD(pruned_channels);
-  FP_EXPECT_FIELD(total_channels);
-  FP_EXPECT_FIELD(seed);
-  FP_EXPECT_FIELD(clean_acc);
-  FP_EXPECT_FIELD(asr);
-  FP_EXPECT_FIELD(robust_acc);
-  FP_EXPECT_FIELD(val_acc);
-  FP_EXPECT_FIELD(asr_counts);
-  FP_EXPECT_FIELD(finetune_epochs);
-  FP_EXPECT_FIELD(wall_s);
-  FP_EXPECT_FIELD(train_wall_s);
-  FP_EXPECT_FIELD(model);
-  FP_EXPECT_FIELD(dataset);
-  FP_EXPECT_FIELD(key);
-}
-
-void expect_same(const CurveRow& a, const CurveRow& b) {
-  FP_EXPECT_FIELD(attack);
-  FP_EXPECT_FIELD(seed);
-  FP_EXPECT_FIELD(channels_pruned);
-  FP_EXPECT_FIELD(fraction);
-  FP_EXPECT_FIELD(val_acc);
-  FP_EXPECT_FIELD(clean_acc);
-  FP_EXPECT_FIELD(asr);
-  FP_EXPECT_FIELD(robust_acc);
-  FP_EXPECT_FIELD(is_stop);
-#undef FP_EXPECT_FIELD
-}
-
-template <typename Row>
-void expect_rows(const std::vector<Row>& got, const std::vector<Row>& want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    SCOPED_TRACE("row " + std::to_string(i));
-    expect_same(got[i], want[i]);
-  }
-}
-
-template <typename Row>
-std::vector<Row> rows(int first, int count, Row (*make)(int)) {
-  std::vector<Row> out;
-  for (int i = first; i < first + count; ++i) out.push_back(make(i));
-  return out;
-}
-
-// Each test gets its own directory, removed afterwards.
-class ResultTables : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "fineprune_results_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  // Runs `f` and returns the message of the exception of type E it throws ("" if none).
-  template <typename E, typename F>
-  static std::string message_of(F&& f) {
-    try {
-      f();
-    } catch (const E& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "expected an exception";
-    return "";
-  }
-
-  fs::path dir_;
-};
+class ResultTables : public TempDirTest {};
 
 TEST_F(ResultTables, RoundTripsEveryField) {
   const auto results = rows(0, 5, result_row);
   const auto curves = rows(0, 7, curve_row);
+  const auto tasks = rows(0, 6, task_row);
   {
     auto writer = ResultWriter::create(path("r.h5"), {});
     writer->append_results(results);
     writer->append_curve(curves);
+    writer->append_tasks(tasks);
     writer->close();
   }
   const ResultFile file = read_result_file(path("r.h5"));
   expect_rows(file.results, results);
   expect_rows(file.curves, curves);
+  expect_rows(file.tasks, tasks);
+}
+
+TEST_F(ResultTables, LongErrorIsTruncatedAtAUtf8Boundary) {
+  // The euro sign is 3 bytes. After 0, 1 or 2 ASCII bytes, the cut point (byte 508, leaving room
+  // for "...") falls after a character's first byte, on a boundary, or after its second byte.
+  auto writer = ResultWriter::create(path("t.h5"), {});
+  std::vector<TaskRow> tasks;
+  for (int offset = 0; offset < 3; ++offset) {
+    TaskRow t = task_row(1);
+    t.key = "k" + std::to_string(offset);
+    t.error = std::string(offset, 'x');
+    while (t.error.size() < 2000) t.error += "\xe2\x82\xac";
+    tasks.push_back(t);
+  }
+  TaskRow fits = task_row(2);
+  fits.key = "fits";
+  fits.error = std::string(kErrorLength - 1, 'e');  // exactly the longest kept whole
+  tasks.push_back(fits);
+  TaskRow nul = task_row(2);
+  nul.key = "nul";
+  nul.error = std::string("before\0after", 12);
+  tasks.push_back(nul);
+  writer->append_tasks(tasks);
+  writer->close();
+
+  const ResultFile file = read_result_file(path("t.h5"));
+  ASSERT_EQ(file.tasks.size(), 5u);
+  for (int offset = 0; offset < 3; ++offset) {
+    const std::string& got = file.tasks[offset].error;
+    SCOPED_TRACE("prefix " + std::to_string(offset));
+    EXPECT_LE(got.size(), static_cast<size_t>(kErrorLength - 1));
+    EXPECT_GE(got.size(), static_cast<size_t>(kErrorLength - 1 - 2));  // at most 2 bytes lost
+    ASSERT_GE(got.size(), 3u);
+    EXPECT_EQ(got.substr(got.size() - 3), "...");
+    const std::string kept = got.substr(0, got.size() - 3);
+    EXPECT_EQ(kept, tasks[offset].error.substr(0, kept.size()));
+    EXPECT_EQ((kept.size() - offset) % 3, 0u) << "cut inside a character";
+  }
+  EXPECT_EQ(file.tasks[3].error, fits.error);
+  EXPECT_EQ(file.tasks[4].error, "before after");
+}
+
+TEST_F(ResultTables, TaskRowsNeedAKeyAndAKnownStatus) {
+  auto writer = ResultWriter::create(path("s.h5"), {});
+  TaskRow t = task_row(0);
+  t.status = "running";
+  EXPECT_NE(message_of<IoError>([&] { writer->append_tasks({task_row(3), t}); }).find("running"),
+            std::string::npos);
+  t = task_row(0);
+  t.key = "";
+  EXPECT_THROW(writer->append_tasks({t}), IoError);
+  writer->close();
+  EXPECT_TRUE(read_result_file(path("s.h5")).tasks.empty());
 }
 
 TEST_F(ResultTables, EmptyTablesReadBackEmpty) {
@@ -212,10 +145,19 @@ TEST_F(ResultTables, TooLongStringNamesColumnAndWritesNothing) {
   curve[0].attack = std::string(100, 'y');
   EXPECT_NE(message_of<IoError>([&] { writer->append_curve(curve); }).find("'attack'"),
             std::string::npos);
+  curve = rows(0, 1, curve_row);
+  curve[0].key = std::string(kKeyLength, 'k');  // a key column holds kKeyLength - 1
+  EXPECT_NE(message_of<IoError>([&] { writer->append_curve(curve); }).find("'key'"),
+            std::string::npos);
+  auto task = rows(0, 1, task_row);
+  task[0].host = std::string(kNameLength, 'h');  // names are refused, never cut
+  EXPECT_NE(message_of<IoError>([&] { writer->append_tasks(task); }).find("'host'"),
+            std::string::npos);
   writer->close();
   const ResultFile file = read_result_file(path("l.h5"));
   EXPECT_TRUE(file.results.empty());
   EXPECT_TRUE(file.curves.empty());
+  EXPECT_TRUE(file.tasks.empty());
 }
 
 TEST_F(ResultTables, ClosedWriterRefusesFurtherCalls) {
@@ -245,8 +187,9 @@ TEST_F(ResultTables, NonHdf5FileIsInputErrorNamingIt) {
   EXPECT_NE(msg.find("not an HDF5 file"), std::string::npos) << msg;
 }
 
-// A plain HDF5 file with one int dataset `/data`, optionally with our schema attribute.
-void write_foreign_file(const std::string& file, bool with_schema) {
+// A plain HDF5 file with one int dataset `/data`, optionally with a schema attribute.
+void write_foreign_file(const std::string& file, bool with_schema,
+                        const char* schema = kResultSchema) {
   const hid_t f = H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   ASSERT_GE(f, 0);
   const hsize_t dims[1] = {4};
@@ -257,10 +200,10 @@ void write_foreign_file(const std::string& file, bool with_schema) {
   ASSERT_GE(H5Dwrite(data, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), 0);
   if (with_schema) {
     const hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, std::strlen(kResultSchema));
+    H5Tset_size(type, std::strlen(schema));
     const hid_t scalar = H5Screate(H5S_SCALAR);
     const hid_t attr = H5Acreate2(f, "schema", type, scalar, H5P_DEFAULT, H5P_DEFAULT);
-    ASSERT_GE(H5Awrite(attr, type, kResultSchema), 0);
+    ASSERT_GE(H5Awrite(attr, type, schema), 0);
     H5Aclose(attr);
     H5Sclose(scalar);
     H5Tclose(type);
@@ -275,6 +218,14 @@ TEST_F(ResultTables, FileOfAnotherSchemaIsInputError) {
   const std::string msg = message_of<InputError>([&] { read_result_file(path("other.h5")); });
   EXPECT_NE(msg.find(path("other.h5") + ": not a fineprune result file"), std::string::npos) << msg;
   EXPECT_NE(msg.find("schema"), std::string::npos) << msg;
+}
+
+TEST_F(ResultTables, VersionOneFileIsInputErrorNamingBothSchemas) {
+  write_foreign_file(path("v1.h5"), true, "fineprune-results-1");
+  const std::string msg = message_of<InputError>([&] { read_result_file(path("v1.h5")); });
+  EXPECT_NE(msg.find(path("v1.h5") + ": not a fineprune result file"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'fineprune-results-1'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'fineprune-results-2'"), std::string::npos) << msg;
 }
 
 TEST_F(ResultTables, SchemaAttributeWithoutTablesNamesMissingTable) {
@@ -320,7 +271,11 @@ TEST(ResultColumns, MatchStructFieldOrder) {
   EXPECT_EQ(result_column_names().back(), "key");
   EXPECT_EQ(curve_column_names(),
             (std::vector<std::string>{"attack", "seed", "channels_pruned", "fraction", "val_acc",
-                                      "clean_acc", "asr", "robust_acc", "is_stop"}));
+                                      "clean_acc", "asr", "robust_acc", "is_stop", "key"}));
+  EXPECT_EQ(task_column_names(),
+            (std::vector<std::string>{"key", "kind", "attack", "seed", "prune_mode", "prune_rate",
+                                      "status", "attempts", "worker", "host", "wall_s",
+                                      "error"}));
 }
 
 }  // namespace

@@ -6,9 +6,8 @@
 
 #include "workers/attacks/poisoning.h"
 #include "workers/data/image_set.h"
-#include "workers/defenses/pruning.h"
 #include "workers/experiment/pruning_aware_attack.h"
-#include "workers/experiment/result_rows.h"
+#include "workers/experiment/defense_steps.h"
 #include "workers/training/trainer.h"
 
 namespace fineprune {
@@ -44,6 +43,16 @@ SeedData load_seed_data(const DataSpec& spec, uint64_t seed) {
   return d;
 }
 
+EvalData make_eval_data(const ExperimentSpec& spec, const AttackSpec& attack, const SeedData& data,
+                        const Trigger& trigger) {
+  EvalData eval;
+  eval.validation = data.validation;
+  eval.test = data.test;
+  eval.triggered = triggered_test_set(data.test, attack, trigger, data.num_classes);
+  eval.asr_counts_all = spec.asr_counts == "all";
+  return eval;
+}
+
 BackdooredModel train_backdoored(const ExperimentSpec& spec, const AttackSpec& attack,
                                  const SeedData& data, uint64_t seed, const LogFn& log) {
   const auto start = std::chrono::steady_clock::now();
@@ -66,72 +75,23 @@ BackdooredModel train_backdoored(const ExperimentSpec& spec, const AttackSpec& a
                           stats.images_per_s));
   }
   out.train_wall_s = seconds_since(start);
-  out.eval.validation = data.validation;
-  out.eval.test = data.test;
-  out.eval.triggered = triggered_test_set(data.test, attack, *trigger, data.num_classes);
-  out.eval.asr_counts_all = spec.asr_counts == "all";
+  out.eval = make_eval_data(spec, attack, data, *trigger);
   return out;
 }
 
 std::vector<ResultRow> run_defenses(const ExperimentSpec& spec, const AttackSpec& attack,
                                     BackdooredModel& bd, uint64_t seed,
                                     std::vector<CurveRow>& curve_rows, const LogFn& log) {
-  const RowContext ctx{spec, attack, bd, seed};
-  std::vector<ResultRow> rows;
   const auto has = [&](const char* d) {
     return std::find(spec.defenses.begin(), spec.defenses.end(), d) != spec.defenses.end();
   };
-  const int64_t channels = bd.model->prunable_channels();
-
-  auto t0 = std::chrono::steady_clock::now();
-  const Metrics base = evaluate(*bd.model, bd.eval);
-  if (has("none")) rows.push_back(make_row(ctx, "none", "none", 0, 0, base, 0, seconds_since(t0)));
-  log(attack.name + fmt(": baseline clean %.4f  ASR %.4f", base.clean_acc, base.asr));
-
-  t0 = std::chrono::steady_clock::now();
-  const std::vector<int64_t> order = pruning_order(*bd.model, bd.eval.validation.x);
-  const std::vector<CurvePoint> curve = pruning_curve(*bd.model, bd.eval, order);
-  const size_t stop = stopping_point(curve, spec.pruning.max_val_drop);
-  const double curve_s = seconds_since(t0);
-  append_curve_rows(ctx, curve, stop, curve_rows);
-
-  // The pruning settings: the stopping point, then each fixed rate.
-  struct Setting { const char* mode; double rate; int64_t k; };
-  std::vector<Setting> settings{{"stop", curve[stop].fraction, curve[stop].pruned}};
-  for (double r : spec.pruning.rates) {
-    settings.push_back({"rate", r, std::min<int64_t>(channels_for_rate(channels, r),
-                                                     static_cast<int64_t>(order.size()))});
-  }
-  if (has("prune")) {
-    for (const Setting& s : settings) {
-      rows.push_back(make_row(ctx, "prune", s.mode, s.rate, s.k, curve[static_cast<size_t>(s.k)].metrics,
-                              0, curve_s));
-    }
-  }
-  log(attack.name + fmt(": pruning stops at %.0f channels: clean %.4f  ASR %.4f",
-                        static_cast<double>(curve[stop].pruned), curve[stop].metrics.clean_acc,
-                        curve[stop].metrics.asr));
-
-  const auto fine_tuned = [&](int64_t k) {
-    const auto start = std::chrono::steady_clock::now();
-    std::shared_ptr<PrunableNet> copy = bd.recipe.copy_of(*bd.model);
-    copy->prune_channels(std::vector<int64_t>(order.begin(), order.begin() + k));
-    train_model(*copy, bd.eval.validation, spec.finetune, seed + 2);
-    return std::make_pair(evaluate(*copy, bd.eval), seconds_since(start));
-  };
-  const double ft_epochs = static_cast<double>(spec.finetune.epochs);
-  if (has("finetune")) {
-    const auto [m, s] = fine_tuned(0);
-    rows.push_back(make_row(ctx, "finetune", "none", 0, 0, m, ft_epochs, s));
-    log(attack.name + fmt(": fine-tuning: clean %.4f  ASR %.4f", m.clean_acc, m.asr));
-  }
+  const StepContext ctx{spec, attack, bd, seed, log};
+  const PruningPlan plan = plan_pruning(spec, bd);
+  std::vector<ResultRow> rows = baseline_and_pruning_rows(ctx, plan, has("none"), has("prune"), curve_rows);
+  if (has("finetune")) rows.push_back(finetune_row(ctx));
   if (has("fineprune")) {
-    for (const Setting& st : settings) {
-      const auto [m, s] = fine_tuned(st.k);
-      rows.push_back(make_row(ctx, "fineprune", st.mode, st.rate, st.k, m, ft_epochs, s + curve_s));
-      log(attack.name + fmt(": fine-pruning (%.0f channels): clean %.4f  ASR %.4f",
-                            static_cast<double>(st.k), m.clean_acc, m.asr));
-    }
+    rows.push_back(fineprune_row(ctx, plan, stop_setting(plan)));
+    for (double r : spec.pruning.rates) rows.push_back(fineprune_row(ctx, plan, rate_setting(plan, bd, r)));
   }
   return rows;
 }

@@ -34,6 +34,11 @@ struct BackdooredModel {
 
 using LogFn = std::function<void(const std::string&)>;
 
+class Trigger;
+// The validation, test and triggered test sets a model of this attack is scored on.
+EvalData make_eval_data(const ExperimentSpec& spec, const AttackSpec& attack, const SeedData& data,
+                        const Trigger& trigger);
+
 BackdooredModel train_backdoored(const ExperimentSpec& spec, const AttackSpec& attack,
                                  const SeedData& data, uint64_t seed, const LogFn& log);
 

@@ -8,6 +8,35 @@
 
 namespace fineprune {
 
+namespace {
+
+// Walks the module tree as Module::save writes it (one nested archive per child module).
+void check_shapes(torch::nn::Module& module, torch::serialize::InputArchive& archive,
+                  const std::string& prefix, const std::string& path) {
+  auto check = [&](const std::string& name, const torch::Tensor& expected, bool buffer) {
+    torch::Tensor saved;
+    if (!archive.try_read(name, saved, buffer)) {
+      throw IoError(path, "checkpoint has no tensor '" + prefix + name + "' (another model?)");
+    }
+    if (saved.sizes() != expected.sizes()) {
+      throw IoError(path, "tensor '" + prefix + name + "' has shape " + c10::str(saved.sizes()) +
+                              ", the model expects " + c10::str(expected.sizes()) +
+                              " (a checkpoint of another architecture)");
+    }
+  };
+  for (const auto& p : module.named_parameters(false)) check(p.key(), p.value(), false);
+  for (const auto& b : module.named_buffers(false)) check(b.key(), b.value(), true);
+  for (const auto& child : module.named_children()) {
+    torch::serialize::InputArchive sub;
+    if (!archive.try_read(child.key(), sub)) {
+      throw IoError(path, "checkpoint has no module '" + prefix + child.key() + "' (another model?)");
+    }
+    check_shapes(*child.value(), sub, prefix + child.key() + ".", path);
+  }
+}
+
+}  // namespace
+
 void save_checkpoint(PrunableNet& model, const std::string& path) {
   const std::string tmp = path + ".tmp";
   try {
@@ -31,6 +60,9 @@ void load_checkpoint(PrunableNet& model, const std::string& path) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
+    // LibTorch's Module::load checks names only and would adopt tensors of another shape: a
+    // checkpoint of another architecture must be an error, not a silently resized model.
+    check_shapes(model, archive, "", path);
     model.load(archive);
   } catch (const c10::Error& e) {
     throw IoError(path, std::string("cannot read checkpoint: ") + e.what_without_backtrace());

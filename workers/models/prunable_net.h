@@ -7,7 +7,7 @@
 // - head_affine(t) is the head's first affine map (a Linear over flatten(act), with the flattened
 //   `side` input appended where the net has one, as DeepID does); it is linear in each channel of
 //   act, which is what lets the pruning curve subtract one channel's term per step
-//   (defenses/pruning_curve.cpp) instead of re-running the network;
+//   (workers/defenses/pruning.cpp) instead of re-running the network;
 // - head_rest(z) maps that affine output to logits.
 // forward(x) == head_rest(head_affine(trunk(x))).
 #pragma once

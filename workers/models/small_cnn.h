@@ -12,10 +12,13 @@ struct ImageShape {
   int64_t width;
 };
 
-// conv(w0)-ReLU-pool2, conv(w1)-ReLU-pool2, conv(w2)-ReLU [prunable], dense(hidden)-ReLU, dense(K).
+// conv(w0)-ReLU-pool2, conv(w1)-ReLU-pool2, conv(w2)-ReLU [prunable] (optionally averaged over
+// positions), dense(hidden)-ReLU, dense(K).
 class SmallCnn : public PrunableNet {
  public:
-  SmallCnn(ImageShape in, int64_t num_classes, std::vector<int64_t> widths, int64_t hidden);
+  // global_pool: average the prunable layer over positions before the head (else flatten it).
+  SmallCnn(ImageShape in, int64_t num_classes, std::vector<int64_t> widths, int64_t hidden,
+           bool global_pool = false);
   torch::Tensor head_rest(const torch::Tensor& z) override;
 
  protected:
@@ -26,6 +29,7 @@ class SmallCnn : public PrunableNet {
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+  bool global_pool_ = false;
 };
 
 }  // namespace fineprune

@@ -21,7 +21,7 @@ Vgg::Vgg(ImageShape in, int64_t num_classes, std::vector<int64_t> widths, int64_
                                      nn::Conv2d(nn::Conv2dOptions(c, widths[i], 3).padding(1))));
     bns_.push_back(register_module("bn" + std::to_string(i + 1), nn::BatchNorm2d(widths[i])));
     c = widths[i];
-    if (pools_after(i)) {
+    if (pools_after(i, widths.size())) {
       h /= 2;
       w /= 2;
     }
@@ -35,7 +35,7 @@ TrunkOutput Vgg::trunk_raw(const torch::Tensor& x) {
   torch::Tensor h = x;
   for (size_t i = 0; i < convs_.size(); ++i) {
     h = torch::relu(bns_[i]->forward(convs_[i]->forward(h)));
-    if (pools_after(i)) h = torch::max_pool2d(h, 2);
+    if (pools_after(i, convs_.size())) h = torch::max_pool2d(h, 2);
   }
   return {h, {}};
 }

@@ -20,7 +20,8 @@ class Vgg : public PrunableNet {
   torch::nn::BatchNorm2d prunable_bn() override { return bns_.back(); }
 
  private:
-  bool pools_after(size_t i) const { return i % 2 == 1 || i + 1 == convs_.size(); }
+  // A pool follows every second conv and the last one (`count` convs in all).
+  static bool pools_after(size_t i, size_t count) { return i % 2 == 1 || i + 1 == count; }
   std::vector<torch::nn::Conv2d> convs_;
   std::vector<torch::nn::BatchNorm2d> bns_;
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};

@@ -1,5 +1,5 @@
 // Names of task kinds, as they appear in messages, logs and result files.
-#include "orchestrator/task.h"
+#include "common/task.h"
 
 #include "common/error.h"
 

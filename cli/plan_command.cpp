@@ -1,0 +1,86 @@
+// `fineprune plan`: the task graph of a sweep, its counts, and what an existing output already has.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "cli/sweep_commands.h"
+#include "common/config.h"
+#include "common/error.h"
+#include "common/experiment_spec.h"
+#include "orchestrator/sweep_expansion.h"
+#include "orchestrator/task_key.h"
+#include "results/result_tables.h"
+
+namespace fineprune {
+
+std::string default_out_path(const std::string& sweep_name) { return sweep_name + ".h5"; }
+
+std::string default_run_dir(const std::string& out_path) {
+  std::filesystem::path p(out_path);
+  if (p.extension() == ".h5") p.replace_extension("");
+  return p.string() + ".run";
+}
+
+int run_plan_command(const PlanOptions& options) {
+  const ExperimentSpec spec = load_experiment_spec(options.spec_path);
+  const std::vector<Task> tasks = expand_sweep(spec, FINEPRUNE_VERSION);
+  const std::string out = options.out_path.empty() ? default_out_path(spec.name) : options.out_path;
+
+  std::map<std::string, std::string> status;  // latest row per key
+  std::string note = "no output yet";
+  if (std::filesystem::exists(out)) {
+    const ResultFile file = read_result_file(out);
+    const auto fp = file.attributes.find("sweep_fingerprint");
+    if (fp == file.attributes.end() || fp->second != sweep_fingerprint(spec)) {
+      note = "was written by another sweep: `run` will refuse it unless --fresh";
+    } else {
+      for (const TaskRow& row : file.tasks) status[row.key] = row.status;
+      note = "exists";
+    }
+  }
+
+  std::map<std::string, int> by_kind, done_by_kind;
+  size_t done = 0;
+  for (const Task& t : tasks) {
+    ++by_kind[to_string(t.kind)];
+    const auto s = status.find(t.key);
+    if (s != status.end() && s->second == "done") {
+      ++done;
+      ++done_by_kind[to_string(t.kind)];
+    }
+  }
+  std::cout << "sweep " << spec.name << " (" << options.spec_path << "): " << spec.attacks.size()
+            << " attacks x " << spec.seeds.size() << " seeds, defenses";
+  for (const std::string& d : spec.defenses) std::cout << " " << d;
+  std::cout << ", " << spec.pruning.rates.size() << " fixed pruning rates\n";
+  std::cout << "tasks: " << tasks.size() << " (";
+  bool first = true;
+  for (const auto& [kind, n] : by_kind) {
+    std::cout << (first ? "" : ", ") << n << " " << kind << " (" << done_by_kind[kind] << " done)";
+    first = false;
+  }
+  std::cout << "); trainings: " << by_kind["train"] << " (attacks x seeds)\n";
+  std::cout << "output " << out << ": " << note << "; " << done << " of " << tasks.size() << " tasks done\n";
+  if (options.list_tasks) {
+    std::printf("%-14s %-10s %-22s %5s %-10s %-9s %s\n", "key", "kind", "attack", "seed", "setting",
+                "status", "needs");
+    for (const Task& t : tasks) {
+      std::string setting = t.prune_mode;
+      if (t.prune_mode == "rate") {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "rate %.2f", t.prune_rate);
+        setting = buf;
+      }
+      const auto s = status.find(t.key);
+      std::printf("%-14s %-10s %-22s %5lld %-10s %-9s %s\n", t.key.substr(0, 12).c_str(), to_string(t.kind),
+                  t.attack.c_str(), static_cast<long long>(t.seed), setting.c_str(),
+                  s == status.end() ? "todo" : s->second.c_str(),
+                  t.deps.empty() ? "-" : t.deps.front().substr(0, 12).c_str());
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace fineprune

@@ -1,0 +1,120 @@
+// `fineprune run`: rank 0 is the master, the other ranks form worker groups.
+#include <torch/torch.h>
+
+#include <iostream>
+#include <vector>
+
+#include "cli/sweep_commands.h"
+#include "cli/thread_count.h"
+#include "common/config.h"
+#include "common/error.h"
+#include "common/experiment_spec.h"
+#include "orchestrator/master.h"
+#include "orchestrator/mpi_channel.h"
+#include "orchestrator/sweep_expansion.h"
+#include "workers/sweep/worker_loop.h"
+
+namespace fineprune {
+
+namespace {
+
+// Rank 0 reads the sweep file and sends its text to every rank, so all parse the same bytes.
+std::string shared_spec_text(const std::string& path) {
+  std::string text;
+  int64_t size = -1;
+  if (world_rank() == 0) {
+    try {
+      text = load_experiment_spec(path).source_text;
+      size = static_cast<int64_t>(text.size());
+    } catch (const InputError&) {
+      size = -1;
+    }
+  }
+  mpi_check(MPI_Bcast(&size, 1, MPI_INT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  if (size < 0) return {};
+  text.resize(static_cast<size_t>(size));
+  mpi_check(MPI_Bcast(text.data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  return text;
+}
+
+// Threads for a training rank: this node's cores shared by the training ranks on it.
+int training_threads(int requested) {
+  if (requested > 0) return requested;
+  MPI_Comm node;
+  mpi_check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
+            "MPI_Comm_split_type");
+  int local = 0;
+  mpi_check(MPI_Comm_size(node, &local), "MPI_Comm_size");
+  int has_master = world_rank() == 0 ? 1 : 0, masters = 0;
+  mpi_check(MPI_Allreduce(&has_master, &masters, 1, MPI_INT, MPI_SUM, node), "MPI_Allreduce");
+  MPI_Comm_free(&node);
+  const int trainers = std::max(1, local - masters);
+  return std::max(1, choose_thread_count(0) / trainers);
+}
+
+}  // namespace
+
+int run_sweep_command(RunOptions options, int*, char***) {
+  const int rank = world_rank();
+  const int size = world_size();
+  const auto fail = [&](const std::string& message) {
+    if (rank == 0) std::cerr << "fineprune: error: " << message << std::endl;
+    return kExitBadInput;
+  };
+  if (size < 2) {
+    return fail("`fineprune run` needs at least 2 MPI ranks (a master and a worker), got 1: "
+                "launch it with mpirun -np N (N >= 2)");
+  }
+  if (options.ranks_per_worker < 1 || (size - 1) % options.ranks_per_worker != 0) {
+    return fail("--ranks-per-worker " + std::to_string(options.ranks_per_worker) + " does not divide the " +
+                std::to_string(size - 1) + " worker ranks (world size " + std::to_string(size) + " minus the master)");
+  }
+  const std::string text = shared_spec_text(options.spec_path);
+  if (text.empty()) {
+    // Rank 0 failed to read or validate it: say why there, once.
+    if (rank == 0) load_experiment_spec(options.spec_path);
+    return kExitBadInput;
+  }
+  const ExperimentSpec spec = parse_experiment_spec(text, options.spec_path);
+  if (options.out_path.empty()) options.out_path = default_out_path(spec.name);
+  if (options.run_dir.empty()) options.run_dir = default_run_dir(options.out_path);
+
+  const int threads = training_threads(options.threads > 0 ? options.threads : static_cast<int>(spec.threads));
+  MPI_Comm group;
+  const int color = rank == 0 ? MPI_UNDEFINED : (rank - 1) / options.ranks_per_worker;
+  mpi_check(MPI_Comm_split(MPI_COMM_WORLD, color, rank, &group), "MPI_Comm_split");
+
+  if (rank == 0) {
+    const std::vector<Task> tasks = expand_sweep(spec, FINEPRUNE_VERSION);
+    std::vector<int> leaders;
+    for (int r = 1; r < size; r += options.ranks_per_worker) leaders.push_back(r);
+    if (!options.quiet) {
+      std::cerr << "fineprune " FINEPRUNE_VERSION ": sweep " << spec.name << ": " << tasks.size()
+                << " tasks, " << leaders.size() << " worker groups of " << options.ranks_per_worker
+                << " ranks, " << threads << " threads per training rank; results in " << options.out_path
+                << ", models in " << options.run_dir << std::endl;
+    }
+    MasterOptions mo;
+    mo.out_path = options.out_path;
+    mo.fresh = options.fresh;
+    mo.max_attempts = options.max_attempts;
+    mo.progress_interval_s = options.progress_interval_s;
+    mo.quiet = options.quiet;
+    mo.json_progress = options.json_progress;
+    return run_master(spec, tasks, leaders, mo);
+  }
+  torch::set_num_threads(threads);
+  WorkerOptions wo;
+  wo.run_dir = options.run_dir;
+  wo.quiet = options.quiet;
+  if (!options.inject_failure.empty()) {
+    const size_t colon = options.inject_failure.find(':');
+    wo.fail_kind = options.inject_failure.substr(0, colon);
+    wo.fail_attempts = colon == std::string::npos ? 1 : std::stoi(options.inject_failure.substr(colon + 1));
+  }
+  run_worker(spec, group, wo);
+  MPI_Comm_free(&group);
+  return kExitOk;
+}
+
+}  // namespace fineprune

@@ -1,0 +1,37 @@
+// `fineprune run` (the MPI sweep) and `fineprune plan` (its dry run).
+#pragma once
+
+#include <string>
+
+namespace fineprune {
+
+struct RunOptions {
+  std::string spec_path;
+  std::string out_path;   // default: <sweep name>.h5
+  std::string run_dir;    // default: <out without .h5>.run
+  int ranks_per_worker = 1;
+  int threads = 0;        // 0: this node's cores / its training ranks
+  int max_attempts = 3;
+  double progress_interval_s = 10;
+  bool quiet = false;
+  bool json_progress = false;
+  bool fresh = false;
+  std::string inject_failure;  // test only: "KIND:N" makes KIND tasks fail their first N attempts
+};
+
+// Call between MPI start and finish, on every rank. Returns this rank's exit code.
+int run_sweep_command(RunOptions options, int* argc, char*** argv);
+
+struct PlanOptions {
+  std::string spec_path;
+  std::string out_path;
+  bool list_tasks = true;
+};
+
+int run_plan_command(const PlanOptions& options);
+
+// The output and run-directory defaults shared by both commands.
+std::string default_out_path(const std::string& sweep_name);
+std::string default_run_dir(const std::string& out_path);
+
+}  // namespace fineprune

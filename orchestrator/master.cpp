@@ -1,0 +1,229 @@
+// The sweep master loop.
+#include "orchestrator/master.h"
+
+#include <chrono>
+#include <deque>
+#include <iostream>
+#include <map>
+
+#include "common/config.h"
+#include "common/error.h"
+#include "orchestrator/mpi_channel.h"
+#include "orchestrator/progress.h"
+#include "orchestrator/protocol.h"
+#include "orchestrator/scheduler.h"
+#include "orchestrator/task_key.h"
+#include "results/result_tables.h"
+
+namespace fineprune {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+TaskRow task_row(const Task& t, const char* status, int attempts, int worker, const std::string& host,
+                 double wall_s, const std::string& error) {
+  TaskRow row;
+  row.key = t.key;
+  row.kind = to_string(t.kind);
+  row.attack = t.attack;
+  row.seed = t.seed;
+  row.prune_mode = t.prune_mode;
+  row.prune_rate = t.prune_rate;
+  row.status = status;
+  row.attempts = attempts;
+  row.worker = worker;
+  row.host = host.substr(0, kNameLength - 1);  // a name column; long cluster host names are cut
+  row.wall_s = wall_s;
+  row.error = error;
+  return row;
+}
+
+void stop_all(const std::vector<int>& leaders) {
+  for (int rank : leaders) send_text(MPI_COMM_WORLD, rank, kTagStop, "");
+}
+
+class Master {
+ public:
+  Master(const ExperimentSpec& spec, const std::vector<Task>& tasks, const std::vector<int>& leaders,
+         const MasterOptions& options)
+      : spec_(spec), leaders_(leaders), options_(options), scheduler_(tasks, options.max_attempts) {
+    for (size_t g = 0; g < leaders.size(); ++g) group_of_rank_[leaders[g]] = static_cast<int>(g);
+  }
+
+  int run() {
+    open_output();
+    start_ = Clock::now();
+    last_progress_ = start_;
+    size_t stopped = 0;
+    Backoff backoff;
+    while (stopped < leaders_.size()) {
+      bool progressed = false;
+      while (auto message = try_receive(MPI_COMM_WORLD, MPI_ANY_SOURCE)) {
+        handle(*message);
+        progressed = true;
+      }
+      stopped += dispatch();
+      report_progress(false);
+      if (progressed) backoff.reset(); else backoff.sleep();
+    }
+    writer_->close();
+    report_progress(true);
+    const SchedulerCounts c = scheduler_.counts();
+    return c.failed == 0 && c.blocked == 0 ? kExitOk : kExitFailure;
+  }
+
+ private:
+  void open_output() {
+    try {
+      writer_ = ResultWriter::open_sweep(options_.out_path,
+                                         {{"sweep_yaml", spec_.source_text},
+                                          {"sweep_file", spec_.source_file},
+                                          {"fineprune_version", FINEPRUNE_VERSION},
+                                          {"asr_counts", spec_.asr_counts}},
+                                         sweep_fingerprint(spec_), options_.fresh);
+      for (const std::string& key : writer_->done_keys()) {
+        if (scheduler_.contains(key) && scheduler_.status(key) != TaskStatus::Done) {
+          scheduler_.mark_done(key);
+        }
+      }
+      resumed_ = scheduler_.counts().done;
+      if (writer_->orphan_rows_removed() > 0) {
+        log("resume: removed " + std::to_string(writer_->orphan_rows_removed()) +
+            " rows of tasks that had not finished");
+      }
+    } catch (...) {
+      stop_all(leaders_);
+      throw;
+    }
+  }
+
+  void handle(const Message& m) {
+    const auto group = group_of_rank_.find(m.source);
+    if (group == group_of_rank_.end()) {
+      throw Error("master: message with tag " + std::to_string(m.tag) + " from rank " +
+                  std::to_string(m.source) + ", which leads no worker group");
+    }
+    const int g = group->second;
+    switch (m.tag) {
+      case kTagRequest:
+        idle_.push_back(g);
+        break;
+      case kTagDone: {
+        const TaskOutcome o = decode_outcome(m.text);
+        if (scheduler_.on_done(o.key, g)) {
+          const Task& t = scheduler_.task(o.key);
+          writer_->append_task_outcome(task_row(t, "done", scheduler_.attempts(o.key), leader_rank(g), o.host,
+                                                o.wall_s, ""),
+                                       o.results, o.curves);
+          done_cost_ += t.cost;
+        }
+        break;
+      }
+      case kTagFailed: {
+        const TaskFailure f = decode_failure(m.text);
+        log("task " + describe(f.key) + " failed on " + f.host + " (group " + std::to_string(g) +
+            ", attempt " + std::to_string(scheduler_.attempts(f.key)) + "): " + f.message);
+        record(scheduler_.on_failed(f.key, g, f.message), g, f.host);
+        break;
+      }
+      default:
+        throw Error("master: unknown message tag " + std::to_string(m.tag) + " from rank " +
+                    std::to_string(m.source));
+    }
+  }
+
+  // Writes the final outcome of tasks that failed for good and of those they block.
+  void record(const FailureOutcome& outcome, int group, const std::string& host) {
+    std::vector<TaskRow> rows;
+    for (const std::string& key : outcome.failed) {
+      rows.push_back(task_row(scheduler_.task(key), "failed", scheduler_.attempts(key), leader_rank(group), host, 0,
+                              scheduler_.last_error(key)));
+    }
+    for (const std::string& key : outcome.blocked) {
+      rows.push_back(task_row(scheduler_.task(key), "blocked", 0, -1, "", 0,
+                              "a task it depends on failed"));
+    }
+    if (!rows.empty()) {
+      writer_->append_tasks(rows);
+      writer_->flush();
+    }
+  }
+
+  // Answers idle leaders: a task, or stop when nothing is left. Returns how many were stopped.
+  size_t dispatch() {
+    size_t stopped = 0;
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      const int g = *it;
+      if (auto key = scheduler_.next_for(g)) {
+        const Assignment a{scheduler_.task(*key), scheduler_.attempts(*key)};
+        send_text(MPI_COMM_WORLD, leaders_[static_cast<size_t>(g)], kTagAssign, encode_assignment(a));
+        it = idle_.erase(it);
+      } else if (scheduler_.finished()) {
+        send_text(MPI_COMM_WORLD, leaders_[static_cast<size_t>(g)], kTagStop, "");
+        it = idle_.erase(it);
+        ++stopped;
+      } else {
+        ++it;
+      }
+    }
+    return stopped;
+  }
+
+  void report_progress(bool final) {
+    const auto now = Clock::now();
+    if (!final && std::chrono::duration<double>(now - last_progress_).count() < options_.progress_interval_s) {
+      return;
+    }
+    last_progress_ = now;
+    ProgressSnapshot p;
+    p.counts = scheduler_.counts();
+    p.resumed = resumed_;
+    p.elapsed_s = std::chrono::duration<double>(now - start_).count();
+    p.done_cost = done_cost_;
+    for (const Task& t : scheduler_.tasks()) {
+      const TaskStatus s = scheduler_.status(t.key);
+      if (s == TaskStatus::Pending || s == TaskStatus::Running) p.remaining_cost += t.cost;
+    }
+    if (options_.json_progress) {
+      std::cout << progress_json(p, final ? "summary" : "progress") << std::endl;
+    } else if (!options_.quiet || final) {
+      std::cout << (final ? "sweep finished: " : "") << progress_line(p) << std::endl;
+    }
+  }
+
+  std::string describe(const std::string& key) const {
+    const Task& t = scheduler_.task(key);
+    std::string d = std::string(to_string(t.kind)) + " " + t.attack + " seed " + std::to_string(t.seed);
+    if (!t.prune_mode.empty()) d += " " + t.prune_mode;
+    return d + " [" + key.substr(0, 12) + "]";
+  }
+
+  // The tasks table names the world rank of the group's leader.
+  int leader_rank(int group) const { return leaders_[static_cast<size_t>(group)]; }
+
+  void log(const std::string& line) const {
+    if (!options_.quiet) std::cerr << line << std::endl;
+  }
+
+  const ExperimentSpec& spec_;
+  std::vector<int> leaders_;
+  MasterOptions options_;
+  Scheduler scheduler_;
+  std::map<int, int> group_of_rank_;
+  std::deque<int> idle_;
+  std::unique_ptr<ResultWriter> writer_;
+  Clock::time_point start_, last_progress_;
+  size_t resumed_ = 0;
+  double done_cost_ = 0;
+};
+
+}  // namespace
+
+int run_master(const ExperimentSpec& spec, const std::vector<Task>& tasks,
+               const std::vector<int>& leaders, const MasterOptions& options) {
+  Master master(spec, tasks, leaders, options);
+  return master.run();
+}
+
+}  // namespace fineprune

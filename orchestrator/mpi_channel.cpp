@@ -1,0 +1,92 @@
+// MPI helpers: checked calls, polling sends and receives.
+#include "orchestrator/mpi_channel.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "common/error.h"
+
+namespace fineprune {
+
+void mpi_start(int* argc, char*** argv) {
+  int provided = 0;
+  mpi_check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  mpi_check(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+}
+
+void mpi_finish() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+std::string host_name() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
+  return buf;
+}
+
+int world_rank() {
+  int rank = -1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return rank;
+}
+
+int world_size() {
+  int size = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  return size;
+}
+
+void mpi_check(int rc, const char* call) {
+  if (rc == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING] = {0};
+  int len = 0;
+  MPI_Error_string(rc, text, &len);
+  throw Error(std::string(call) + " failed: " + std::string(text, static_cast<size_t>(len)) + " (host " +
+              host_name() + ", rank " + std::to_string(world_rank()) + ")");
+}
+
+void Backoff::sleep() {
+  std::this_thread::sleep_for(std::chrono::microseconds(micros_));
+  micros_ = std::min<long>(micros_ * 2, 20000);
+}
+
+void send_text(MPI_Comm comm, int dest, int tag, const std::string& text) {
+  MPI_Request request;
+  mpi_check(MPI_Isend(text.data(), static_cast<int>(text.size()), MPI_CHAR, dest, tag, comm, &request),
+            "MPI_Isend");
+  Backoff backoff;
+  for (;;) {
+    int done = 0;
+    mpi_check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done) return;
+    backoff.sleep();
+  }
+}
+
+std::optional<Message> try_receive(MPI_Comm comm, int source) {
+  int flag = 0;
+  MPI_Status status;
+  mpi_check(MPI_Iprobe(source, MPI_ANY_TAG, comm, &flag, &status), "MPI_Iprobe");
+  if (!flag) return std::nullopt;
+  int count = 0;
+  mpi_check(MPI_Get_count(&status, MPI_CHAR, &count), "MPI_Get_count");
+  std::vector<char> buf(static_cast<size_t>(count));
+  mpi_check(MPI_Recv(buf.data(), count, MPI_CHAR, status.MPI_SOURCE, status.MPI_TAG, comm, MPI_STATUS_IGNORE),
+            "MPI_Recv");
+  return Message{status.MPI_SOURCE, status.MPI_TAG, std::string(buf.begin(), buf.end())};
+}
+
+Message wait_receive(MPI_Comm comm, int source) {
+  Backoff backoff;
+  for (;;) {
+    if (auto m = try_receive(comm, source)) return *m;
+    backoff.sleep();
+  }
+}
+
+}  // namespace fineprune

@@ -1,0 +1,105 @@
+// Table creation, string attributes and the fsync-rename-fsync replace of result files.
+#include "results/file_ops.h"
+
+#include <fcntl.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "common/error.h"
+#include "results/hdf5_handle.h"
+
+namespace fineprune::results_detail {
+namespace {
+
+// Rows per chunk: a few hundred KiB of rows per chunk, and appending one row at a time (the
+// master writes as tasks finish) touches one chunk instead of growing the file a row at a time.
+constexpr hsize_t kChunkRows = 256;
+// Result files are small (thousands of rows); no compression keeps them readable by any HDF5
+// build, including ones without the deflate filter.
+constexpr int kCompress = 0;
+
+// fsync of a file or folder. EINVAL: the file system cannot sync this kind of file (some do
+// not for folders); nothing more can be done there, so it is not an error.
+void sync_path(const std::string& path, bool folder, const std::string& what) {
+  const int fd = ::open(path.c_str(), folder ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) throw IoError(path, "cannot open to sync " + what + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0 && err != EINVAL) {
+    throw IoError(path, "fsync of " + what + " failed: " + std::strerror(err));
+  }
+}
+
+}  // namespace
+
+void make_table(hid_t file, const TableLayout& layout, const std::string& path) {
+  std::vector<Handle> types;
+  std::vector<hid_t> type_ids;
+  for (const auto& field : layout.fields) {
+    types.push_back(owned(file_type_for(field), H5Tclose,
+                          std::string("creating the type of column '") + field.name + "'", path));
+    type_ids.push_back(types.back().get());
+  }
+  std::vector<const char*> names = layout.names;  // H5TBmake_table wants a non-const array
+  check(H5TBmake_table(layout.name, file, layout.name, layout.fields.size(), 0, layout.record_size,
+                       names.data(), layout.offsets.data(), type_ids.data(), kChunkRows, nullptr,
+                       kCompress, nullptr),
+        std::string("H5TBmake_table '") + layout.name + "'", path);
+}
+
+void write_string_attribute(hid_t loc, const std::string& name, const std::string& value,
+                            const std::string& path) {
+  if (value.find('\0') != std::string::npos) {
+    throw IoError(path, "attribute '" + name + "': value holds a NUL byte");
+  }
+  const std::string what = "attribute '" + name + "'";
+  // Delete and re-create rather than overwrite: the old one may be of another string type.
+  if (check(H5Aexists(loc, name.c_str()), "H5Aexists " + what, path) > 0) {
+    check(H5Adelete(loc, name.c_str()), "H5Adelete " + what, path);
+  }
+  Handle type = owned(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy for " + what, path);
+  check(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size for " + what, path);
+  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "H5Tset_cset for " + what, path);
+  Handle space = owned(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate for " + what, path);
+  Handle attr =
+      owned(H5Acreate2(loc, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            H5Aclose, "H5Acreate2 " + what, path);
+  const char* data = value.c_str();
+  check(H5Awrite(attr.get(), type.get(), &data), "H5Awrite " + what, path);
+  check(attr.close(), "H5Aclose " + what, path);
+}
+
+void replace_file(const std::string& from, const std::string& to) {
+  sync_path(from, false, "the new file");
+  if (std::rename(from.c_str(), to.c_str()) != 0) {
+    throw IoError(to, "cannot rename " + from + " over it: " + std::strerror(errno));
+  }
+  const std::filesystem::path parent = std::filesystem::path(to).parent_path();
+  sync_path(parent.empty() ? "." : parent.string(), true, "its folder after the rename");
+}
+
+void copy_file_atomically(const std::string& from, const std::string& tmp, const std::string& to) {
+  std::error_code error;
+  std::filesystem::copy_file(from, tmp, std::filesystem::copy_options::overwrite_existing, error);
+  if (error) {
+    remove_quietly(tmp);
+    throw IoError(tmp, "cannot copy " + from + " here: " + error.message());
+  }
+  try {
+    replace_file(tmp, to);
+  } catch (...) {
+    remove_quietly(tmp);
+    throw;
+  }
+}
+
+void remove_quietly(const std::string& path) noexcept { std::remove(path.c_str()); }
+
+}  // namespace fineprune::results_detail

@@ -1,0 +1,181 @@
+// ResultWriter::open_sweep: creates a sweep's result file, or resumes it after removing the
+// orphan rows a crash can leave (rows whose task row never made it to the file), going back to
+// the snapshot where a crash inside an HDF5 flush damaged the file.
+#include <sys/stat.h>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error.h"
+#include "results/file_ops.h"
+#include "results/hdf5_handle.h"
+#include "results/result_tables.h"
+#include "results/table_layout.h"
+#include "results/writer_impl.h"
+
+namespace fineprune {
+namespace {
+
+constexpr const char* kFingerprintAttribute = "sweep_fingerprint";
+
+template <typename Row>
+std::vector<Row> rows_of_keys(const std::vector<Row>& rows, const std::set<std::string>& keys) {
+  std::vector<Row> kept;
+  kept.reserve(rows.size());
+  for (const Row& row : rows) {
+    if (keys.count(row.key) != 0) kept.push_back(row);
+  }
+  return kept;
+}
+
+bool path_exists(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0;
+}
+
+void check_fingerprint(const ResultFile& file, const std::string& path,
+                       const std::string& sweep_fingerprint) {
+  const auto found = file.attributes.find(kFingerprintAttribute);
+  if (found == file.attributes.end() || found->second != sweep_fingerprint) {
+    throw InputError(path + ": written by another sweep (fingerprint " +
+                     (found == file.attributes.end() ? std::string("none") : found->second) +
+                     ", this sweep " + sweep_fingerprint + "); use --fresh to start over");
+  }
+}
+
+template <typename Row>
+bool any_without_key(const std::vector<Row>& rows) {
+  for (const Row& row : rows) {
+    if (row.key.empty()) return true;
+  }
+  return false;
+}
+
+// Every row a sweep writes has a key, so a row without one is HDF5's fill value: a flush torn
+// at a new chunk left the table's new length on disk but not the chunk.
+bool has_fill_rows(const ResultFile& file) {
+  return any_without_key(file.results) || any_without_key(file.curves) ||
+         any_without_key(file.tasks);
+}
+
+// The snapshot's contents if it is a readable file of this sweep; else nothing, and `why`.
+std::optional<ResultFile> read_snapshot(const std::string& path,
+                                        const std::string& sweep_fingerprint, std::string& why) {
+  try {
+    ResultFile saved = read_result_file(path + ".snapshot");
+    check_fingerprint(saved, path + ".snapshot", sweep_fingerprint);
+    return saved;
+  } catch (const Error& e) {
+    why = e.what();
+    return std::nullopt;
+  }
+}
+
+// Puts the snapshot in place of the damaged `path`, keeping that as path + ".broken".
+void restore_snapshot(const std::string& path) {
+  results_detail::copy_file_atomically(path, path + ".broken.tmp", path + ".broken");
+  results_detail::copy_file_atomically(path + ".snapshot", path + ".resume.tmp", path);
+}
+
+}  // namespace
+
+std::unique_ptr<ResultWriter> ResultWriter::open_sweep(
+    const std::string& path, const std::map<std::string, std::string>& attributes,
+    const std::string& sweep_fingerprint, bool fresh) {
+  results_detail::silence_hdf5_errors();
+  for (const char* reserved : {"schema", kFingerprintAttribute}) {
+    if (attributes.count(reserved) != 0) {
+      throw IoError(path, std::string("attribute '") + reserved +
+                              "' is reserved: open_sweep sets it itself");
+    }
+  }
+
+  // Builds a complete file at `tmp` with these attributes and rows, then renames it over `path`:
+  // whatever fails before the rename, `path` is left as it was.
+  const auto build = [&](const std::string& tmp, std::map<std::string, std::string> file_attributes,
+                         const std::vector<ResultRow>& results, const std::vector<CurveRow>& curves,
+                         const std::vector<TaskRow>& tasks) {
+    file_attributes.erase("schema");  // create() writes the current one
+    try {
+      auto writer = create(tmp, file_attributes);
+      Impl& impl = *writer->impl_;
+      // Not append_tasks(): rows read back are copied as they are, even ones it would refuse.
+      impl.append_records(results_detail::results_layout(), impl.records_of(results));
+      impl.append_records(results_detail::curves_layout(), impl.records_of(curves));
+      impl.append_records(results_detail::tasks_layout(), impl.records_of(tasks));
+      writer->close();
+      results_detail::replace_file(tmp, path);
+    } catch (...) {
+      results_detail::remove_quietly(tmp);
+      throw;
+    }
+  };
+
+  std::set<std::string> done;
+  size_t orphans = 0;
+  bool recovered = false;
+  const bool create_new = fresh || !path_exists(path);
+  if (create_new) {
+    auto file_attributes = attributes;
+    file_attributes[kFingerprintAttribute] = sweep_fingerprint;
+    build(path + ".fresh.tmp", file_attributes, {}, {}, {});
+  } else {
+    ResultFile old;
+    std::string unreadable;  // why HDF5 failed on the file
+    try {
+      old = read_result_file(path);  // InputError unless a file of this schema
+      check_fingerprint(old, path, sweep_fingerprint);
+    } catch (const IoError& e) {
+      unreadable = e.what();
+    }
+    if (!unreadable.empty() || has_fill_rows(old)) {
+      // A flush torn by a crash: what else it damaged cannot be told, the snapshot is whole.
+      std::string why;
+      if (std::optional<ResultFile> saved = read_snapshot(path, sweep_fingerprint, why)) {
+        restore_snapshot(path);
+        old = std::move(*saved);
+        recovered = true;
+      } else if (!unreadable.empty()) {
+        throw IoError(path, "unreadable (" + unreadable + ") and no snapshot to resume from (" +
+                                why + ")");
+      }  // else the fill rows go below, with the orphans: the best that can be done
+    }
+    done = done_task_keys(old.tasks);
+    const std::vector<ResultRow> results = rows_of_keys(old.results, done);
+    const std::vector<CurveRow> curves = rows_of_keys(old.curves, done);
+    std::vector<TaskRow> tasks;
+    for (const TaskRow& row : old.tasks) {
+      if (!row.key.empty()) tasks.push_back(row);
+    }
+    orphans = (old.results.size() - results.size()) + (old.curves.size() - curves.size()) +
+              (old.tasks.size() - tasks.size());
+    if (orphans > 0) build(path + ".resume.tmp", old.attributes, results, curves, tasks);
+  }
+
+  std::unique_ptr<ResultWriter> writer(new ResultWriter());
+  Impl& impl = *writer->impl_;
+  impl.path = path;
+  impl.file = results_detail::owned(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose,
+                                    "H5Fopen", path);
+  if (!create_new) {
+    for (const auto& [name, value] : attributes) {
+      results_detail::write_string_attribute(impl.file.get(), name, value, path);
+    }
+  }
+  writer->snapshot();  // flushes first
+  impl.sweep = true;
+  // Left by a crash while building one: never the file of record, so not worth keeping.
+  for (const char* suffix : {".fresh.tmp", ".resume.tmp", ".snapshot.tmp", ".broken.tmp"}) {
+    results_detail::remove_quietly(path + suffix);
+  }
+  impl.done_keys = std::move(done);
+  impl.orphans_removed = orphans;
+  impl.recovered = recovered;
+  return writer;
+}
+
+}  // namespace fineprune

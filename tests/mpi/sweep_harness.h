@@ -1,0 +1,67 @@
+// Harness of the MPI sweep tests: launches `mpiexec ... fineprune run` as its own process tree,
+// watches it (progress, the master's CPU time), can SIGKILL all of it, and writes the sweep files.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace fineprune::mpi_test {
+
+// The Debian Fashion-MNIST package; the tests skip where it is missing.
+constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+bool have_fashion_mnist();
+
+// A fresh folder under the system temp dir, removed with everything in it at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+void write_text(const std::string& path, const std::string& text);
+std::string read_bytes(const std::string& path);  // whole file; throws if it cannot be opened
+bool file_exists(const std::string& path);
+
+// The tiny sweep: 2 attacks x `seeds`, a [8,16,16] CNN, defenses none/prune/finetune/fineprune,
+// stop point plus rate 0.5. With seeds [1, 2]: 20 tasks (4 train), 24 results rows.
+std::string tiny_sweep_yaml(const std::string& seeds = "[1, 2]");
+constexpr int kTinyLastConvWidth = 16;  // channels the pruning curve walks through
+
+struct RunResult {
+  int exit_code = -1;       // mpiexec's exit status; -1 if it was killed or did not exit normally
+  bool killed = false;      // the test killed it (kill_when said so)
+  bool timed_out = false;   // it ran past the timeout and was killed
+  std::string out, err;     // its stdout and stderr
+  double wall_s = 0;
+  double master_cpu_s = -1;  // user+system CPU of rank 0, last sample before it ended; -1 if unseen
+  double master_wall_s = 0;  // time between the first and the last sample of rank 0
+  std::string all() const { return out + err; }
+};
+
+struct RunOptions {
+  double timeout_s = 240;
+  // Polled with the stdout so far, about every 50 ms: true kills the whole process tree at once
+  // (SIGSTOP to every process first, then SIGKILL), as a node crash would.
+  std::function<bool(const std::string& out)> kill_when;
+};
+
+// Runs `mpiexec --oversubscribe -n <ranks> fineprune run <args...>` in its own process group,
+// stdout and stderr to files in `scratch` (not the folder a test inspects), stdin /dev/null.
+RunResult run_sweep(int ranks, const std::vector<std::string>& args, const std::string& scratch,
+                    const RunOptions& options = {});
+
+// Runs `fineprune <args...>` without MPI (e.g. `plan`).
+RunResult run_fineprune(const std::vector<std::string>& args, const std::string& scratch);
+
+// The "done" count of the last complete --progress-json line in `out`; -1 if there is none.
+int last_progress_done(const std::string& out);
+
+}  // namespace fineprune::mpi_test

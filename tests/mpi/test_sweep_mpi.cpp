@@ -1,0 +1,204 @@
+// `fineprune run` under mpiexec on the tiny sweep: groups, resume, refused inputs, retries, plan.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "sweep_fixture.h"
+
+namespace fineprune::mpi_test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::map<std::string, size_t> count_by(const std::vector<TaskRow>& tasks, const std::string& status) {
+  std::map<std::string, size_t> n;
+  for (const TaskRow& t : tasks) {
+    if (status.empty() || t.status == status) ++n[t.kind];
+  }
+  return n;
+}
+
+TEST_F(SweepMpi, TwoGroupsOfOneRunTheWholeSweep) {
+  const Baseline& b = reference();
+  ASSERT_TRUE(b.read_error.empty());
+  const ResultFile& f = b.file;
+  EXPECT_EQ(f.tasks.size(), kTinyTasks);
+  EXPECT_EQ(f.results.size(), kTinyResultRows);
+  EXPECT_EQ(f.curves.size(), kTinyCurveRows);
+  for (const TaskRow& t : f.tasks) {
+    EXPECT_EQ(t.status, "done") << t.kind << " " << t.attack << " seed " << t.seed << ": " << t.error;
+    EXPECT_EQ(t.attempts, 1) << t.kind << " " << t.attack << " seed " << t.seed;
+  }
+  const std::map<std::string, size_t> kinds = count_by(f.tasks, "done");
+  EXPECT_EQ(kinds, (std::map<std::string, size_t>{{"train", 4}, {"curve", 4}, {"finetune", 4}, {"fineprune", 8}}));
+  EXPECT_EQ(done_task_keys(f.tasks).size(), kTinyTasks);
+  expect_consistent(f, "-np 3");
+
+  // The models learned something (else equal tables below would prove little), and the rows
+  // differ from each other.
+  std::set<double> clean_accs;
+  for (const ResultRow& r : f.results) {
+    clean_accs.insert(r.clean_acc);
+    if (r.defense == "none") EXPECT_GT(r.clean_acc, 0.5) << r.attack << " seed " << r.seed;
+  }
+  EXPECT_GT(clean_accs.size(), kTinyResultRows / 2);
+  EXPECT_NE(b.run.all().find("20/20 done"), std::string::npos) << b.run.all();
+}
+
+TEST_F(SweepMpi, TwoGroupsOfTwoGiveTheSameResults) {
+  const Baseline& b = reference();
+  ASSERT_TRUE(b.read_error.empty());
+  const std::string out = dir_.file("tiny.h5");
+  const RunResult r = run_sweep(5, sweep_args(yaml_, out, {"--ranks-per-worker", "2"}), scratch_.path());
+  report_master_cpu(r, "-np 5 --ranks-per-worker 2");
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.err.find("2 worker groups of 2 ranks"), std::string::npos) << r.err;
+  const ResultFile f = read_result_file(out);
+  EXPECT_EQ(done_task_keys(f.tasks).size(), kTinyTasks);
+  expect_consistent(f, "-np 5 -R 2");
+  expect_same_results(b.file.results, f.results, "-np 5 -R 2 vs -np 3");
+  expect_same_curves(b.file.curves, f.curves, "-np 5 -R 2 vs -np 3");
+}
+
+TEST_F(SweepMpi, RerunResumesWithoutRecomputing) {
+  const Baseline& b = reference();
+  ASSERT_TRUE(b.read_error.empty());
+  // The reference output, resumed here by the same command line (its own --out).
+  const std::string out = dir_.file("tiny.h5");
+  fs::copy_file(b.out_path, out);
+  const RunResult r = run_sweep(3, sweep_args(yaml_, out), scratch_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.all().find("20/20 done (20 resumed)"), std::string::npos) << r.all();
+  const ResultFile after = read_result_file(out);
+  expect_identical_tables(b.file, after, "after a resume with nothing to do");
+  EXPECT_FALSE(file_exists(out + ".resume.tmp"));
+}
+
+TEST_F(SweepMpi, OutputOfAnotherSweepNeedsFresh) {
+  const Baseline& b = reference();
+  ASSERT_TRUE(b.read_error.empty());
+  const std::string out = dir_.file("tiny.h5");
+  fs::copy_file(b.out_path, out);
+  const std::string bytes = read_bytes(out);
+  const std::string other = dir_.file("other.yaml");
+  write_text(other, tiny_sweep_yaml("[3]"));
+
+  const RunResult refused = run_sweep(3, sweep_args(other, out), scratch_.path());
+  EXPECT_EQ(refused.exit_code, 2) << refused.all();
+  EXPECT_NE(refused.err.find("--fresh"), std::string::npos) << refused.err;
+  EXPECT_TRUE(read_bytes(out) == bytes) << "a refused run changed the output file";
+
+  const RunResult fresh = run_sweep(3, sweep_args(other, out, {"--fresh"}), scratch_.path());
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.all();
+  const ResultFile f = read_result_file(out);
+  EXPECT_EQ(f.tasks.size(), kTinyTasks / 2);
+  EXPECT_EQ(done_task_keys(f.tasks).size(), kTinyTasks / 2);
+  EXPECT_EQ(f.results.size(), kTinyResultRows / 2);
+  for (const ResultRow& r : f.results) EXPECT_EQ(r.seed, 3) << "a row of the old sweep survived --fresh";
+  expect_consistent(f, "--fresh");
+  EXPECT_EQ(f.attributes.at("sweep_yaml"), read_bytes(other));
+  EXPECT_FALSE(file_exists(out + ".fresh.tmp"));
+}
+
+TEST_F(SweepMpi, FailedAttemptsAreRetried) {
+  const std::string out = dir_.file("tiny.h5");
+  const RunResult r = run_sweep(3, sweep_args(yaml_, out, {"--inject-failure", "curve:1"}), scratch_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.err.find("injected failure"), std::string::npos) << "the failures are not logged:\n" << r.err;
+  const ResultFile f = read_result_file(out);
+  ASSERT_EQ(f.tasks.size(), kTinyTasks);
+  for (const TaskRow& t : f.tasks) {
+    EXPECT_EQ(t.status, "done") << t.kind << " " << t.attack << " seed " << t.seed << ": " << t.error;
+    EXPECT_EQ(t.attempts, t.kind == "curve" ? 2 : 1) << t.kind << " " << t.attack << " seed " << t.seed;
+    EXPECT_EQ(t.error, "");
+  }
+  EXPECT_EQ(f.results.size(), kTinyResultRows);
+  EXPECT_EQ(f.curves.size(), kTinyCurveRows);
+  expect_consistent(f, "after retries");
+}
+
+TEST_F(SweepMpi, PermanentFailureBlocksDependents) {
+  const std::string out = dir_.file("tiny.h5");
+  const RunResult r = run_sweep(
+      3, sweep_args(yaml_, out, {"--inject-failure", "train:9", "--max-attempts", "2"}), scratch_.path());
+  ASSERT_EQ(r.exit_code, 1) << r.all();
+  const ResultFile f = read_result_file(out);
+  EXPECT_EQ(f.tasks.size(), kTinyTasks);
+  for (const TaskRow& t : f.tasks) {
+    if (t.kind == "train") {
+      EXPECT_EQ(t.status, "failed") << t.attack << " seed " << t.seed;
+      EXPECT_EQ(t.attempts, 2) << t.attack << " seed " << t.seed;
+      EXPECT_NE(t.error.find("injected failure"), std::string::npos) << t.error;
+    } else {
+      EXPECT_EQ(t.status, "blocked") << t.kind << " " << t.attack << " seed " << t.seed;
+      EXPECT_EQ(t.attempts, 0) << t.kind << " " << t.attack << " seed " << t.seed;
+    }
+  }
+  EXPECT_EQ(count_by(f.tasks, "failed")["train"], kTinyTrainTasks);
+  EXPECT_TRUE(f.results.empty());
+  EXPECT_TRUE(f.curves.empty());
+  EXPECT_TRUE(done_task_keys(f.tasks).empty());
+
+  // Re-running without the fault runs the failed and blocked tasks again: one more row each,
+  // the latest says done.
+  const RunResult again = run_sweep(3, sweep_args(yaml_, out), scratch_.path());
+  ASSERT_EQ(again.exit_code, 0) << again.all();
+  EXPECT_NE(again.all().find("20/20 done (0 resumed)"), std::string::npos) << again.all();
+  const ResultFile g = read_result_file(out);
+  EXPECT_EQ(g.tasks.size(), 2 * kTinyTasks);
+  EXPECT_EQ(done_task_keys(g.tasks).size(), kTinyTasks);
+  EXPECT_EQ(g.results.size(), kTinyResultRows);
+  EXPECT_EQ(g.curves.size(), kTinyCurveRows);
+  expect_consistent(g, "failed, then run again", /*one_row_per_task=*/false);
+}
+
+// result_tables.h: TaskRow::worker is the "rank of the worker (group) that ran it last". With
+// -np 3 the groups are ranks 1 and 2 (rank 0 is the master and runs nothing).
+// The master records the world rank of the group's leader (it once wrote the group index).
+TEST_F(SweepMpi, TasksRecordTheRankOfTheirWorker) {
+  const Baseline& b = reference();
+  ASSERT_TRUE(b.read_error.empty());
+  std::set<int> workers;
+  for (const TaskRow& t : b.file.tasks) workers.insert(t.worker);
+  for (int w : workers) EXPECT_TRUE(w == 1 || w == 2) << "tasks row with worker " << w << ", not a worker rank";
+}
+
+TEST_F(SweepMpi, OneRankIsNotEnough) {
+  const std::string out = dir_.file("tiny.h5");
+  const RunResult r = run_sweep(1, sweep_args(yaml_, out), scratch_.path());
+  EXPECT_EQ(r.exit_code, 2) << r.all();
+  EXPECT_NE(r.err.find("at least 2 MPI ranks"), std::string::npos) << r.err;
+  EXPECT_FALSE(file_exists(out));
+}
+
+TEST_F(SweepMpi, RanksPerWorkerMustDivideTheWorkerRanks) {
+  const std::string out = dir_.file("tiny.h5");
+  const RunResult r = run_sweep(4, sweep_args(yaml_, out, {"--ranks-per-worker", "2"}), scratch_.path());
+  EXPECT_EQ(r.exit_code, 2) << r.all();
+  EXPECT_NE(r.err.find("--ranks-per-worker 2 does not divide the 3 worker ranks"), std::string::npos) << r.err;
+  EXPECT_FALSE(file_exists(out));
+}
+
+TEST_F(SweepMpi, PlanCountsTasksAndWhatIsDone) {
+  const RunResult before = run_fineprune({"plan", yaml_, "--out", dir_.file("none.h5"), "--summary"}, scratch_.path());
+  ASSERT_EQ(before.exit_code, 0) << before.all();
+  EXPECT_NE(before.out.find("tasks: 20 ("), std::string::npos) << before.out;
+  EXPECT_NE(before.out.find("4 train (0 done)"), std::string::npos) << before.out;
+  EXPECT_NE(before.out.find("trainings: 4"), std::string::npos) << before.out;
+  EXPECT_NE(before.out.find("no output yet; 0 of 20 tasks done"), std::string::npos) << before.out;
+  EXPECT_FALSE(file_exists(dir_.file("none.h5")));
+
+  const Baseline& b = reference();
+  ASSERT_TRUE(b.read_error.empty());
+  const std::string bytes = read_bytes(b.out_path);
+  const RunResult after = run_fineprune({"plan", b.yaml_path, "--out", b.out_path}, scratch_.path());
+  ASSERT_EQ(after.exit_code, 0) << after.all();
+  EXPECT_NE(after.out.find("20 of 20 tasks done"), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("4 train (4 done)"), std::string::npos) << after.out;
+  EXPECT_TRUE(read_bytes(b.out_path) == bytes) << "plan changed the output file";
+}
+
+}  // namespace
+}  // namespace fineprune::mpi_test

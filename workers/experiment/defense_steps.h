@@ -1,0 +1,52 @@
+// The defenses applied to one backdoored model, as separate steps: the baseline and pruning curve,
+// fine-tuning, and fine-pruning at one setting. `fineprune experiment` runs them in sequence; a
+// sweep runs each as its own task (common/task.h) on whichever worker holds the model.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "workers/defenses/pruning.h"
+#include "workers/experiment/experiment_runner.h"
+
+namespace fineprune {
+
+// The pruning order on the validation set, the curve and its stopping point.
+struct PruningPlan {
+  std::vector<int64_t> order;
+  std::vector<CurvePoint> curve;
+  size_t stop = 0;
+  double wall_s = 0;
+};
+PruningPlan plan_pruning(const ExperimentSpec& spec, BackdooredModel& backdoored);
+
+// One pruning setting: the stopping point ("stop") or a fixed rate ("rate").
+struct PruneSetting {
+  std::string mode;
+  double rate = 0;       // requested rate, or the fraction reached at the stopping point
+  int64_t channels = 0;  // how many channels it prunes
+};
+PruneSetting stop_setting(const PruningPlan& plan);
+PruneSetting rate_setting(const PruningPlan& plan, const BackdooredModel& backdoored, double rate);
+
+struct StepContext {
+  const ExperimentSpec& spec;
+  const AttackSpec& attack;
+  BackdooredModel& backdoored;
+  uint64_t seed;
+  const LogFn& log;
+};
+
+// The "none" row (if wanted), the "prune" rows at the stop point and every rate (if wanted), and
+// the curve rows.
+std::vector<ResultRow> baseline_and_pruning_rows(const StepContext& ctx, const PruningPlan& plan,
+                                                 bool with_none, bool with_prune,
+                                                 std::vector<CurveRow>& curve_rows);
+
+// Fine-tunes a copy of the unpruned model on the validation set.
+ResultRow finetune_row(const StepContext& ctx);
+
+// Prunes a copy to `setting`, then fine-tunes it.
+ResultRow fineprune_row(const StepContext& ctx, const PruningPlan& plan, const PruneSetting& setting);
+
+}  // namespace fineprune

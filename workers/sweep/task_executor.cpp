@@ -1,0 +1,104 @@
+// Task execution on a worker rank.
+#include "workers/sweep/task_executor.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "common/error.h"
+#include "orchestrator/mpi_channel.h"
+#include "workers/experiment/backdoored_store.h"
+
+namespace fineprune {
+
+namespace {
+constexpr size_t kModelsKept = 4;
+}
+
+TaskExecutor::TaskExecutor(const ExperimentSpec& spec, std::string run_dir, LogFn log,
+                           std::string fail_kind, int fail_attempts)
+    : spec_(spec), run_dir_(std::move(run_dir)), log_(std::move(log)), fail_kind_(std::move(fail_kind)),
+      fail_attempts_(fail_attempts) {}
+
+std::string TaskExecutor::models_dir() const {
+  return (std::filesystem::path(run_dir_) / "models").string();
+}
+
+const SeedData& TaskExecutor::seed_data(int64_t seed) {
+  if (!data_ || data_seed_ != seed) {
+    data_.reset();
+    data_ = std::make_unique<SeedData>(load_seed_data(spec_.data, static_cast<uint64_t>(seed)));
+    data_seed_ = seed;
+  }
+  return *data_;
+}
+
+BackdooredModel& TaskExecutor::backdoored(const Task& task, const std::string& train_key) {
+  auto it = models_.find(train_key);
+  if (it != models_.end()) return it->second;
+  if (models_.size() >= kModelsKept) {
+    plans_.erase(models_.begin()->first);
+    models_.erase(models_.begin());
+  }
+  const AttackSpec& attack = spec_.attacks.at(task.attack_index);
+  const SeedData& data = seed_data(task.seed);
+  if (has_backdoored(models_dir(), train_key)) {
+    return models_.emplace(train_key, load_backdoored(spec_, attack, data, models_dir(), train_key)).first->second;
+  }
+  BackdooredModel bd = train_backdoored(spec_, attack, data, static_cast<uint64_t>(task.seed), log_);
+  save_backdoored(bd, models_dir(), train_key);
+  return models_.emplace(train_key, std::move(bd)).first->second;
+}
+
+const PruningPlan& TaskExecutor::plan_for(const std::string& train_key, BackdooredModel& bd) {
+  auto it = plans_.find(train_key);
+  if (it == plans_.end()) it = plans_.emplace(train_key, plan_pruning(spec_, bd)).first;
+  return it->second;
+}
+
+TaskOutcome TaskExecutor::run(const Assignment& assignment) {
+  const Task& task = assignment.task;
+  const auto start = std::chrono::steady_clock::now();
+  if (!fail_kind_.empty() && fail_kind_ == to_string(task.kind) && assignment.attempt <= fail_attempts_) {
+    throw Error("injected failure (test option) in attempt " + std::to_string(assignment.attempt));
+  }
+  if (task.attack_index >= spec_.attacks.size() || spec_.attacks[task.attack_index].name != task.attack) {
+    throw Error("task names attack '" + task.attack + "', which is not in this rank's sweep file");
+  }
+  const AttackSpec& attack = spec_.attacks[task.attack_index];
+  const std::string train_key = task.kind == TaskKind::Train ? task.key : task.deps.at(0);
+  BackdooredModel& bd = backdoored(task, train_key);
+  const LogFn seed_log = [&](const std::string& line) {
+    log_("[seed " + std::to_string(task.seed) + "] " + line);
+  };
+  const StepContext ctx{spec_, attack, bd, static_cast<uint64_t>(task.seed), seed_log};
+
+  TaskOutcome out;
+  out.key = task.key;
+  out.host = host_name();
+  const auto has = [&](const char* d) {
+    return std::find(spec_.defenses.begin(), spec_.defenses.end(), d) != spec_.defenses.end();
+  };
+  switch (task.kind) {
+    case TaskKind::Train:
+      break;  // backdoored() trained and saved it (or found it saved)
+    case TaskKind::Curve:
+      out.results = baseline_and_pruning_rows(ctx, plan_for(train_key, bd), has("none"), has("prune"), out.curves);
+      break;
+    case TaskKind::Finetune:
+      out.results.push_back(finetune_row(ctx));
+      break;
+    case TaskKind::Fineprune: {
+      const PruningPlan& plan = plan_for(train_key, bd);
+      const PruneSetting setting =
+          task.prune_mode == "stop" ? stop_setting(plan) : rate_setting(plan, bd, task.prune_rate);
+      out.results.push_back(fineprune_row(ctx, plan, setting));
+      break;
+    }
+  }
+  for (ResultRow& r : out.results) r.key = task.key;
+  for (CurveRow& r : out.curves) r.key = task.key;
+  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace fineprune
