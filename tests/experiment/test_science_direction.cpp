@@ -5,10 +5,11 @@
 //
 // What PAPER.md (and the reference Python run quoted in the issue) expects in addition is that
 // fine-pruning brings ASR near 0 and pruning alone to ~10%. That is NOT reproduced here, and the
-// thresholds below are not tuned to hide it: measured (seed 1, 2 threads) baseline CA 0.809 / ASR
-// 0.997; pruning stops at 60/64 channels with ASR 0.998; fine-tuning alone CA 0.836 / ASR 0.923;
-// fine-pruning CA 0.817 / ASR 0.762. 14/64 channels are dead on clean data and ASR stays > 0.99
-// down to 4 live channels: the live channels carry both the clean task and the backdoor (the
+// thresholds below are not tuned to hide it: measured (seed 1, 2 threads, 16 s) baseline CA
+// 0.795 / ASR 0.997; pruning stops at 61/64 channels with ASR 0.998; fine-tuning alone CA 0.825 /
+// ASR 0.981; fine-pruning CA 0.821 / ASR 0.798. 13/64 channels are dead on clean data and ASR
+// stays > 0.99 down to a handful of live channels: the live channels carry both the clean task
+// and the backdoor (the
 // dense head sees every position of every channel, and the corner trigger sits where clean images
 // are black), so there is no dormant backdoor channel for pruning to remove. docs/RESULTS.md
 // records the full-data run; the open question is tracked in the experiment-core issue.

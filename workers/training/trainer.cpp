@@ -9,6 +9,28 @@
 
 namespace fineprune {
 
+namespace {
+
+// Convolutions run about 20% faster on CPU (oneDNN kernels) with channels-last tensors: the
+// images and the 4-d weights are kept in that layout while training. Values are unchanged.
+void to_channels_last(PrunableNet& model) {
+  torch::NoGradGuard no_grad;
+  for (torch::Tensor& p : model.parameters()) {
+    // empty_like + copy_ rather than contiguous(): a weight with one input channel already counts
+    // as channels-last and would keep its NCHW strides, which sends every conv after it down the
+    // NCHW path.
+    if (p.dim() == 4) {
+      p.set_data(torch::empty_like(p.data(), p.options(), torch::MemoryFormat::ChannelsLast).copy_(p.data()));
+    }
+  }
+}
+
+torch::Tensor channels_last(const torch::Tensor& x) {
+  return x.dim() == 4 ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
+}
+
+}  // namespace
+
 TrainStats train_model(PrunableNet& model, const TensorSet& data, const TrainSpec& spec,
                        uint64_t seed) {
   TrainStats stats;
@@ -20,6 +42,7 @@ TrainStats train_model(PrunableNet& model, const TensorSet& data, const TrainSpe
                                                       .momentum(spec.momentum)
                                                       .weight_decay(spec.weight_decay));
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  to_channels_last(model);
   model.train();
   for (int64_t epoch = 0; epoch < spec.epochs; ++epoch) {
     const torch::Tensor order = torch::randperm(n, gen, torch::kInt64);
@@ -27,7 +50,7 @@ TrainStats train_model(PrunableNet& model, const TensorSet& data, const TrainSpe
     int64_t batches = 0;
     for (int64_t begin = 0; begin < n; begin += spec.batch_size) {
       const torch::Tensor idx = order.slice(0, begin, std::min(n, begin + spec.batch_size));
-      const torch::Tensor x = data.x.index_select(0, idx);
+      const torch::Tensor x = channels_last(data.x.index_select(0, idx));
       const torch::Tensor y = data.y.index_select(0, idx);
       optimizer.zero_grad();
       const torch::Tensor loss = torch::nn::functional::cross_entropy(model.forward(x), y);
@@ -57,7 +80,7 @@ torch::Tensor predict(PrunableNet& model, const torch::Tensor& x, int64_t batch)
   model.eval();
   std::vector<torch::Tensor> parts;
   for (int64_t begin = 0; begin < x.size(0); begin += batch) {
-    parts.push_back(model.forward(x.slice(0, begin, begin + batch)).argmax(1));
+    parts.push_back(model.forward(channels_last(x.slice(0, begin, begin + batch))).argmax(1));
   }
   model.train(was_training);
   if (parts.empty()) return torch::empty({0}, torch::kInt64);
