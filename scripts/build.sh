@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 # ccache and the precompiled torch header work together only with these settings.
 export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+# Paths relative to the checkout, so that clones in other folders share the cache.
+export CCACHE_BASEDIR="$PWD"
 jobs=$(nproc)
 # A torch translation unit needs about 1.3 GB to compile: cap the jobs by memory as well.
 mem_jobs=$(( $(awk '/MemAvailable/ {print $2}' /proc/meminfo) / 1600000 ))
