@@ -3,32 +3,19 @@
 #pragma once
 
 #include <string>
+
+#include "tests/support/temp_files.h"
 #include <vector>
 
 namespace fineprune::e2e {
 
-// The Debian Fashion-MNIST package; tests needing real data skip where it is missing.
-constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
-bool have_fashion_mnist();
-
-// A fresh folder under the system temp dir, removed with everything in it at destruction.
-// Unique per process and instance, since ctest runs test processes in parallel.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-void write_text(const std::string& path, const std::string& text);
-std::string read_bytes(const std::string& path);  // whole file; throws if it cannot be opened
-std::vector<std::string> list_dir(const std::string& dir);  // names, sorted
+using test_support::file_exists;
+using test_support::have_fashion_mnist;
+using test_support::kFashionMnistDir;
+using test_support::list_dir;
+using test_support::read_bytes;
+using test_support::TempDir;
+using test_support::write_text;
 
 struct RunResult {
   int exit_code = -1;  // the process's exit status; -1 if it did not exit normally

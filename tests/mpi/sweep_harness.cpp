@@ -22,44 +22,6 @@ namespace fineprune::mpi_test {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-bool have_fashion_mnist() {
-  std::error_code ec;
-  return fs::exists(fs::path(kFashionMnistDir) / "train-images-idx3-ubyte.gz", ec);
-}
-
-TempDir::TempDir() {
-  static std::atomic<int> counter{0};
-  const fs::path p = fs::temp_directory_path() /
-                     ("fineprune_mpi_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  path_ = p.string();
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);  // never throw from a destructor
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out) throw std::runtime_error("harness: cannot write " + path);
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("harness: cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-bool file_exists(const std::string& path) {
-  std::error_code ec;
-  return fs::exists(path, ec);
-}
-
 std::string tiny_sweep_yaml(const std::string& seeds) {
   return "# mpi tests: a tiny real sweep\n"
          "name: tiny\n"

@@ -4,31 +4,19 @@
 
 #include <functional>
 #include <string>
+
+#include "tests/support/temp_files.h"
 #include <vector>
 
 namespace fineprune::mpi_test {
 
-// The Debian Fashion-MNIST package; the tests skip where it is missing.
-constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
-bool have_fashion_mnist();
-
-// A fresh folder under the system temp dir, removed with everything in it at destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-void write_text(const std::string& path, const std::string& text);
-std::string read_bytes(const std::string& path);  // whole file; throws if it cannot be opened
-bool file_exists(const std::string& path);
+using test_support::file_exists;
+using test_support::have_fashion_mnist;
+using test_support::kFashionMnistDir;
+using test_support::list_dir;
+using test_support::read_bytes;
+using test_support::TempDir;
+using test_support::write_text;
 
 // The tiny sweep: 2 attacks x `seeds`, a [8,16,16] CNN, defenses none/prune/finetune/fineprune,
 // stop point plus rate 0.5. With seeds [1, 2]: 20 tasks (4 train), 24 results rows.
