@@ -19,7 +19,6 @@ TrunkOutput trunk_of(PrunableNet& model, const torch::Tensor& x) {
     acts.push_back(t.act);
     if (t.side.defined()) sides.push_back(t.side);
   }
-  if (acts.empty()) return model.trunk(x);  // an empty set: let the model give the shapes
   TrunkOutput out;
   out.act = torch::cat(acts);
   if (!sides.empty()) out.side = torch::cat(sides);
@@ -32,13 +31,17 @@ struct CurveState {
   torch::Tensor z;
 };
 
+// An empty set (the pruning-aware attacker scores only its own clean data) has no state: the
+// network is never run on zero images (channels-last convolutions reject an empty batch).
 CurveState start_state(PrunableNet& model, const torch::Tensor& x) {
+  if (x.size(0) == 0) return {};
   TrunkOutput t = trunk_of(model, x);
   torch::Tensor z = model.head_affine(t);
   return {t.act, z};
 }
 
 torch::Tensor predictions(PrunableNet& model, const CurveState& s) {
+  if (!s.z.defined()) return torch::empty({0}, torch::kInt64);
   return model.head_rest(s.z).argmax(1);
 }
 
@@ -80,7 +83,9 @@ std::vector<CurvePoint> pruning_curve(PrunableNet& model, const EvalData& data,
   for (size_t k = 0; k <= order.size(); ++k) {
     if (k > 0) {
       const int64_t c = order[k - 1];
-      for (CurveState* s : {&val, &test, &trig}) s->z -= model.channel_term(s->act, c);
+      for (CurveState* s : {&val, &test, &trig}) {
+        if (s->z.defined()) s->z -= model.channel_term(s->act, c);
+      }
     }
     CurvePoint p;
     p.pruned = static_cast<int64_t>(k);
