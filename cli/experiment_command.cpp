@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -20,6 +22,19 @@
 
 namespace fineprune {
 
+namespace {
+
+// The temporary result file, removed if the user interrupts the run (the output it would have
+// replaced is untouched either way). A fixed buffer: the handler may only call unlink and _exit.
+char g_tmp_path[4096] = {0};
+
+void remove_tmp_and_exit(int signal_number) {
+  if (g_tmp_path[0] != 0) ::unlink(g_tmp_path);
+  ::_exit(128 + signal_number);
+}
+
+}  // namespace
+
 int run_experiment_command(const ExperimentOptions& options) {
   ExperimentSpec spec = load_experiment_spec(options.spec_path);
   if (options.seed >= 0) spec.seeds = {options.seed};
@@ -32,6 +47,11 @@ int run_experiment_command(const ExperimentOptions& options) {
     throw InputError(options.out_path + ": output folder " + dir.string() + " does not exist");
   }
   const std::string tmp = options.out_path + ".tmp" + std::to_string(::getpid());
+  if (tmp.size() < sizeof g_tmp_path) {
+    std::copy(tmp.begin(), tmp.end(), g_tmp_path);
+    std::signal(SIGINT, remove_tmp_and_exit);
+    std::signal(SIGTERM, remove_tmp_and_exit);
+  }
   const auto log = [&](const std::string& line) {
     if (!options.quiet) std::cerr << line << std::endl;
   };
@@ -47,6 +67,7 @@ int run_experiment_command(const ExperimentOptions& options) {
     run_experiment(spec, *writer, log);
     writer->close();
     std::filesystem::rename(tmp, out);
+    g_tmp_path[0] = 0;
   } catch (...) {
     std::error_code ec;
     std::filesystem::remove(tmp, ec);
