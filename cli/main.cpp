@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   try {
     if (mpi) mpi_start(&argc, &argv);
     if (*experiment) code = run_experiment_command(exp);
-    if (*run_cmd) code = run_sweep_command(run, &argc, &argv);
+    if (*run_cmd) code = run_sweep_command(run);
     if (*plan_cmd) code = run_plan_command(plan);
   } catch (const InputError& e) {
     std::cerr << "fineprune: error: " << e.what() << std::endl;

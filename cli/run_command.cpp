@@ -54,7 +54,7 @@ int training_threads(int requested) {
 
 }  // namespace
 
-int run_sweep_command(RunOptions options, int*, char***) {
+int run_sweep_command(RunOptions options) {
   const int rank = world_rank();
   const int size = world_size();
   const auto fail = [&](const std::string& message) {

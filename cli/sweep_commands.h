@@ -20,7 +20,7 @@ struct RunOptions {
 };
 
 // Call between MPI start and finish, on every rank. Returns this rank's exit code.
-int run_sweep_command(RunOptions options, int* argc, char*** argv);
+int run_sweep_command(RunOptions options);
 
 struct PlanOptions {
   std::string spec_path;

@@ -2,6 +2,8 @@
 // WaNet, and the factory's errors.
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_files.h"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -17,22 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "fineprune_trig_XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using test_support::TempDir;
 
 // Writes an 8-bit binary PGM (P5) with the given rows of grey values.
 void write_pgm(const std::string& path, const std::vector<std::vector<int>>& rows) {

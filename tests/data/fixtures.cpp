@@ -1,11 +1,9 @@
 // Test fixtures for workers/data: a temporary folder and writers for IDX, CIFAR-10 and HDF5 files.
 #include "fixtures.h"
 
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -14,29 +12,10 @@ namespace fineprune::test {
 
 namespace fs = std::filesystem;
 
-TempDir::TempDir() {
-  static std::atomic<int> counter{0};
-  const fs::path p = fs::temp_directory_path() /
-                     ("fineprune_data_test_" + std::to_string(::getpid()) + "_" +
-                      std::to_string(counter++));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  path_ = p.string();
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);  // never throw from a destructor
-}
-
 void write_file(const std::string& path, const Bytes& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("fixture: cannot write " + path);
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  write_file(path, Bytes(text.begin(), text.end()));
 }
 
 void write_gz(const std::string& path, const Bytes& bytes) {

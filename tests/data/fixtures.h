@@ -7,27 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_files.h"
+
 namespace fineprune::test {
 
 using Bytes = std::vector<unsigned char>;
 
-// A fresh folder under the system temp dir, removed with everything in it at destruction.
-// Unique per process and instance, since ctest may run test processes in parallel.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using test_support::TempDir;
+using test_support::write_text;
 
 void write_file(const std::string& path, const Bytes& bytes);
-void write_text(const std::string& path, const std::string& text);
 void write_gz(const std::string& path, const Bytes& bytes);
 
 Bytes be32(uint32_t v);

@@ -2,6 +2,8 @@
 // and IoError naming the file for missing, garbage and mismatched checkpoints.
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_files.h"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -17,28 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::ModelCase;
 
-// A fresh temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "fineprune_ckpt_XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename().string());
-    return out;
-  }
-
- private:
-  fs::path path_;
-};
+using test_support::TempDir;
 
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -113,7 +94,7 @@ TEST(Checkpoint, SaveReplacesFileAtomically) {
   auto model = small_model();
   model->prune_channels({3});
   save_checkpoint(*model, path);
-  EXPECT_EQ(dir.entries(), std::vector<std::string>{"model.pt"});  // no model.pt.tmp left
+  EXPECT_EQ(test_support::list_dir(dir.path()), std::vector<std::string>{"model.pt"});  // no model.pt.tmp left
   EXPECT_GT(fs::file_size(path), 100u);
   auto loaded = small_model();
   load_checkpoint(*loaded, path);
@@ -122,7 +103,7 @@ TEST(Checkpoint, SaveReplacesFileAtomically) {
   // Saving again over a checkpoint also leaves exactly one file.
   model->prune_channels({0});
   save_checkpoint(*model, path);
-  EXPECT_EQ(dir.entries(), std::vector<std::string>{"model.pt"});
+  EXPECT_EQ(test_support::list_dir(dir.path()), std::vector<std::string>{"model.pt"});
   load_checkpoint(*loaded, path);
   EXPECT_EQ(loaded->pruned_channels(), (std::vector<int64_t>{0, 3}));
 }
@@ -132,7 +113,7 @@ TEST(Checkpoint, SaveIntoMissingFolderThrowsIoError) {
   const std::string path = dir.file("no/such/folder/model.pt");
   auto model = small_model();
   expect_io_error_naming([&] { save_checkpoint(*model, path); }, path);
-  EXPECT_TRUE(dir.entries().empty());
+  EXPECT_TRUE(test_support::list_dir(dir.path()).empty());
 }
 
 // Missing, garbage, empty and other-model files all give an IoError naming the file.
