@@ -17,7 +17,6 @@
 namespace fineprune {
 namespace {
 
-namespace fs = std::filesystem;
 
 using test_support::TempDir;
 

@@ -23,12 +23,14 @@ struct ModelCase {
   std::vector<std::string> zeroed;  // parameters whose row c pruning zeroes
   std::vector<std::string> stats;   // BatchNorm statistics of the prunable layer (not zeroed)
   std::string bias;                 // the tensor lower_bias changes
+  std::string head = "flatten";     // small_cnn: how the pruned layer reaches the dense head
 
   ModelRecipe recipe(int64_t classes = 5) const {
     ModelSpec spec;
     spec.name = name;
     spec.widths = widths;
     spec.hidden = hidden;
+    spec.head = head;
     return {spec, shape, classes};
   }
   std::shared_ptr<PrunableNet> make(int64_t classes = 5) const { return recipe(classes).make(); }
@@ -36,17 +38,13 @@ struct ModelCase {
 
 inline std::ostream& operator<<(std::ostream& os, const ModelCase& c) { return os << c.label; }
 
-// LIBRARY BUG (workers/models/vgg.h:23, used by the constructor at vgg.cpp:24): pools_after(i)
-// tests `i + 1 == convs_.size()` while the constructor is still filling convs_, so the
-// constructor counts a pool after every conv and sizes fc1 for that, while forward pools after
-// every second conv and the last. Any VGG with 3 or more widths fails in forward with "mat1 and
-// mat2 shapes cannot be multiplied"; the default widths throw "too many pooling stages" on 32x32
-// images. The "vgg" cases fail until that is fixed; "vgg_one_stage" (one conv, where both
-// counts agree) keeps VGG's BatchNorm pruning covered meanwhile.
+// "vgg_one_stage" (one conv) checks VGG's pooling count at its edge: a pool after the only conv.
 inline std::vector<ModelCase> model_cases() {
   return {
       {"small_cnn", "small_cnn", {1, 28, 28}, {4, 8, 8}, 16, {"conv3.weight", "conv3.bias"}, {},
        "conv3.bias"},
+      {"small_cnn_global_pool", "small_cnn", {1, 28, 28}, {4, 8, 8}, 16, {"conv3.weight", "conv3.bias"},
+       {}, "conv3.bias", "global_pool"},
       {"vgg", "vgg", {3, 32, 32}, {4, 4, 8, 8}, 16,
        {"conv4.weight", "conv4.bias", "bn4.weight", "bn4.bias"},
        {"bn4.running_mean", "bn4.running_var"}, "bn4.bias"},

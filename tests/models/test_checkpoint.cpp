@@ -141,11 +141,8 @@ TEST(Checkpoint, LoadBadFilesThrowsIoError) {
 // The header promises an IoError for a checkpoint "of another architecture". A small_cnn with
 // other widths, or a VGG (whose names are a superset of small_cnn's), has the parameter names the
 // model reads but other shapes.
-// LIBRARY BUG (workers/models/checkpoint.cpp:34): load_checkpoint relies on Module::load, whose
-// InputArchive::read replaces each tensor with Tensor::set_ and checks only that the name exists,
-// never the shape. Such a load "succeeds" and leaves a model whose tensors have the checkpoint's
-// shapes (the 16-channel model ends with an 8-entry prune mask, so pruned_channels() reads past
-// it). This test fails until load_checkpoint compares shapes (and throws IoError) before loading.
+// LibTorch's Module::load checks only that each name exists; load_checkpoint compares shapes
+// first, so such a load throws instead of leaving a model with the checkpoint's shapes.
 TEST(Checkpoint, LoadOtherShapesThrowsIoError) {
   TempDir dir;
   const std::string path = dir.file("narrow.pt");
