@@ -102,20 +102,28 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 }  // namespace
 
-std::string encode_assignment(const Assignment& a) {
+namespace {
+
+// The assignment's fields in order, for Writer and Reader alike; the kind and the counts travel
+// as text and integers and are converted around the visit.
+template <class V>
+void visit_assignment(Assignment& a, std::string& kind, int64_t& attack_index, int64_t& attempt,
+                      int64_t& deps, V& v) {
+  v.field(a.task.key); v.field(kind); v.field(attack_index); v.field(a.task.attack);
+  v.field(a.task.seed); v.field(a.task.prune_mode); v.field(a.task.prune_rate); v.field(a.task.cost);
+  v.field(attempt); v.field(deps);
+}
+
+}  // namespace
+
+std::string encode_assignment(const Assignment& assignment) {
+  Assignment a = assignment;
+  std::string kind = to_string(a.task.kind);
+  int64_t attack_index = static_cast<int64_t>(a.task.attack_index), attempt = a.attempt;
+  int64_t deps = static_cast<int64_t>(a.task.deps.size());
   Writer w;
-  Task t = a.task;
-  w.field(t.key);
-  w.field(std::string(to_string(t.kind)));
-  w.field(static_cast<int64_t>(t.attack_index));
-  w.field(t.attack);
-  w.field(t.seed);
-  w.field(t.prune_mode);
-  w.field(t.prune_rate);
-  w.field(t.cost);
-  w.field(static_cast<int64_t>(a.attempt));
-  w.field(static_cast<int64_t>(t.deps.size()));
-  for (const std::string& d : t.deps) w.field(d);
+  visit_assignment(a, kind, attack_index, attempt, deps, w);
+  for (const std::string& d : a.task.deps) w.field(d);
   return w.line;
 }
 
@@ -124,19 +132,10 @@ Assignment decode_assignment(const std::string& text) {
   Assignment a;
   std::string kind;
   int64_t attack_index = 0, attempt = 0, deps = 0;
-  r.field(a.task.key);
-  r.field(kind);
+  visit_assignment(a, kind, attack_index, attempt, deps, r);
   a.task.kind = task_kind_from_string(kind);
-  r.field(attack_index);
   a.task.attack_index = static_cast<size_t>(attack_index);
-  r.field(a.task.attack);
-  r.field(a.task.seed);
-  r.field(a.task.prune_mode);
-  r.field(a.task.prune_rate);
-  r.field(a.task.cost);
-  r.field(attempt);
   a.attempt = static_cast<int>(attempt);
-  r.field(deps);
   for (int64_t i = 0; i < deps; ++i) {
     std::string d;
     r.field(d);
