@@ -44,9 +44,17 @@ class IoError : public Error {
   IoError(const std::string& file, const std::string& problem) : Error(file + ": " + problem) {}
 };
 
+// A task stopped at a safe point because a stop was requested (common/stop_request.h): its state
+// so far is saved, and it continues from there when it runs again. Not a failure.
+class TaskInterrupted : public Error {
+ public:
+  explicit TaskInterrupted(const std::string& what) : Error(what) {}
+};
+
 // Exit codes of the fineprune command.
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitBadInput = 2;
+constexpr int kExitInterrupted = 3;  // stopped by SIGUSR1/SIGTERM; run the same command again to resume
 
 }  // namespace fineprune

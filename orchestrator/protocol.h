@@ -9,6 +9,8 @@
 //   [idle]    --master sends kTagStop-->  [stopped]           (sweep finished or aborted)
 //   [running] --leader sends kTagDone(outcome)-->   [asking]  (rows written, then flushed)
 //   [running] --leader sends kTagFailed(key, message)-->  [asking]  (retried elsewhere or later)
+//   [running] --leader sends kTagInterrupted(key)-->  [asking]  (a stop was requested; the task
+//             saved its state at a safe point and goes back to pending, no attempt used)
 //
 // A leader sends kTagRequest right after Done/Failed, so each leader has at most one message
 // unanswered. The master answers a Request only when it has work or knows there will be none:
@@ -32,6 +34,7 @@ enum MessageTag : int {
   kTagStop = 103,     // master -> leader, leader -> members: no more work
   kTagDone = 104,     // leader -> master: encode_outcome()
   kTagFailed = 105,   // leader -> master: encode_failure()
+  kTagInterrupted = 106,  // leader -> master: the task's key (it stopped at a safe point)
 };
 
 struct Assignment {

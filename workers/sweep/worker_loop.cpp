@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "common/error.h"
 #include "orchestrator/mpi_channel.h"
 #include "orchestrator/protocol.h"
 #include "workers/sweep/task_executor.h"
@@ -31,6 +32,8 @@ void lead(const ExperimentSpec& spec, MPI_Comm group, const WorkerOptions& optio
     try {
       const TaskOutcome outcome = executor.run(a);
       send_text(MPI_COMM_WORLD, 0, kTagDone, encode_outcome(outcome));
+    } catch (const TaskInterrupted&) {
+      send_text(MPI_COMM_WORLD, 0, kTagInterrupted, a.task.key);
     } catch (const std::exception& e) {
       send_text(MPI_COMM_WORLD, 0, kTagFailed, encode_failure({a.task.key, host_name(), e.what()}));
     }
