@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -51,8 +52,8 @@ void mpi_check(int rc, const char* call) {
 }
 
 void Backoff::sleep() {
-  std::this_thread::sleep_for(std::chrono::microseconds(micros_));
-  micros_ = std::min<long>(micros_ * 2, 20000);
+  std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(micros_)));
+  micros_ = std::min(micros_ * kFactor, kMaxMicros);
 }
 
 void send_text(MPI_Comm comm, int dest, int tag, const std::string& text) {
