@@ -11,9 +11,10 @@
 //   ntasks = groups x ranks_per_worker + 1; each task gets cpus_per_task CPUs and as many threads.
 // Preemption: --requeue and --signal=B:USR1@<lead> (default: 300 s, or a quarter of a shorter
 //   --time). Only the batch shell gets that signal: it forwards SIGUSR1 to the launcher (srun and
-//   mpirun pass it to every rank), waits, and when fineprune exits with 3 (interrupted; or the
-//   launcher fails after a stop was forwarded) it requeues the job (scontrol requeue), or submits
-//   the script again where requeueing is refused; at most `max_restarts` times.
+//   mpirun pass it to every rank), waits, and when the run then ends unfinished (exit 3, or the
+//   launcher failing while winding down) it requeues the job (scontrol requeue), or submits the
+//   script again where requeueing is refused; at most `max_restarts` times. SIGTERM (scancel,
+//   preemption) is forwarded as SIGUSR1 too, but never leads to a requeue.
 // Arrays (array > 1): --array=0-<array-1>; task i runs `fineprune run --shard i/<array>` into its
 //   own file <out stem>.shard<i>-of-<array>.h5, then `fineprune merge` combines them.
 #pragma once

@@ -151,6 +151,27 @@ TEST_F(SlurmCluster, PreemptedJobIsRequeuedAndFinishesWithTheSameNumbers) {
   expect_same_curves(ref.file.curves, b.curves, "preempted vs uninterrupted job");
 }
 
+TEST_F(SlurmCluster, CancelledJobStaysCancelled) {
+  const std::string out = dir_.file("tiny.h5");
+  const std::string job = submit(yaml_, out, "--workers 2");
+  ASSERT_FALSE(job.empty());
+  const std::string log = dir_.file("tiny.run/slurm-" + job + ".out");
+  ASSERT_TRUE(wait_for([&] { return test_support::file_exists(log) && last_progress_done(read_bytes(log)) >= 2; }, 120))
+      << describe(job_info(job));
+  ASSERT_EQ(sh("scancel " + job).exit_code, 0);  // TERM to the batch shell and every rank
+  const std::vector<JobFields> jobs = wait_job(job, 120);
+  ASSERT_EQ(jobs.size(), 1u) << describe(jobs);
+  EXPECT_EQ(jobs[0].at("JobState"), "CANCELLED") << describe(jobs);
+  EXPECT_EQ(jobs[0].at("Restarts"), "0") << describe(jobs);
+  // Nothing requeued or resubmitted, and the file resumes.
+  EXPECT_TRUE(wait_for([] { return sh("squeue -h").out.empty(); }, 10)) << sh("squeue").out;
+  const std::string text = read_bytes(log);
+  EXPECT_EQ(text.find("requeueing"), std::string::npos) << text;
+  EXPECT_EQ(text.find("submitting this script again"), std::string::npos) << text;
+  const ResultFile f = read_result_file(out);
+  expect_consistent(f, "cancelled job");
+}
+
 TEST_F(SlurmCluster, ArrayShardsMergeToTheSingleJobTables) {
   const Reference& ref = reference();
   const std::string out = dir_.file("tiny.h5");
