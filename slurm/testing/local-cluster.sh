@@ -89,7 +89,9 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$socket
+# cred_expire: how long slurmd refuses a requeued job's id (default 120 s; Slurm also holds a
+# requeued job that long): short here, so the preemption test's requeued job starts within seconds.
+AuthInfo=socket=$socket,cred_expire=10
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
 SlurmctldPidFile=$dir/slurmctld.pid
@@ -111,7 +113,6 @@ MpiDefault=none
 JobRequeue=1
 MinJobAge=600
 SchedulerType=sched/backfill
-SchedulerParameters=defer_batch
 $node_line
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF

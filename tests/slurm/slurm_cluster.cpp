@@ -96,6 +96,11 @@ Cluster::Cluster() : dir_("fineprune_slurm") {
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
 }
 
+std::string Cluster::log_tail() const {
+  return sh("for f in '" + dir_.path() + "'/log/slurmctld.log '" + dir_.path() +
+            "'/log/slurmd.log; do echo \"== $f\"; tail -n 25 \"$f\"; done").out;
+}
+
 Cluster::~Cluster() {
   if (!started_) return;
   if (error_.empty()) {
@@ -139,9 +144,6 @@ std::vector<JobFields> wait_job(const std::string& job_id, double timeout_s) {
         bool all_final = !jobs.empty();
         for (const JobFields& j : jobs) {
           const std::string& state = j.at("JobState");
-          if (state == "PENDING" && j.count("Restarts") != 0 && j.at("Restarts") != "0") {
-            sh("scontrol update JobId=" + j.at("JobId") + " StartTime=now");  // skip Slurm's requeue hold-off
-          }
           all_final = all_final && final_state(state);
         }
         return all_final;

@@ -38,6 +38,7 @@ class Cluster {
 
   const std::string& skip_reason() const { return skip_; }  // Slurm missing and not installable
   const std::string& error() const { return error_; }        // it did not start (logs appended)
+  std::string log_tail() const;  // the last lines of the daemons' logs, for failure messages
 
  private:
   TempDir dir_;
@@ -54,8 +55,8 @@ std::vector<JobFields> job_info(const std::string& job_id);
 bool wait_for(const std::function<bool()>& done, double timeout_s);
 
 // Waits until every task of the job is COMPLETED, FAILED, CANCELLED, TIMEOUT or another final
-// state (a requeued job passes through PENDING again; it is made eligible at once, since Slurm
-// otherwise holds a requeued job for about two minutes). Returns the final fields of each task.
+// state (a requeued job passes through PENDING again: the test cluster holds it for about 10 s,
+// its cred_expire, where Slurm's default is 120 s). Returns the final fields of each task.
 std::vector<JobFields> wait_job(const std::string& job_id, double timeout_s);
 
 // The `done` count of the last complete --progress-json line in `text`; -1 if none.

@@ -2,6 +2,7 @@
 // the flag. No Slurm needed (label unit); `bash -n` checks the script parses.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <functional>
 
@@ -205,7 +206,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{"--array", [](BatchOptions& o) { o.array = 5; }},  // 4 trainings
         BadFlag{"--array", [](BatchOptions& o) { o.array = -1; }},
         BadFlag{"-- --out", [](BatchOptions& o) { o.run_args = {"--out", "x.h5"}; }},
-        BadFlag{"-- --shard=0/2", [](BatchOptions& o) { o.run_args = {"--shard=0/2"}; }}));
+        BadFlag{"-- --shard=0/2", [](BatchOptions& o) { o.run_args = {"--shard=0/2"}; }}),
+    [](const ::testing::TestParamInfo<BadFlag>& info) {
+      std::string name = std::to_string(info.index) + "_";
+      for (char c : std::string(info.param.flag)) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      return name;
+    });
 
 }  // namespace
 }  // namespace fineprune

@@ -47,10 +47,11 @@ std::string describe(const std::vector<JobFields>& jobs) {
   return d.empty() ? "(Slurm does not know the job)" : d;
 }
 
-void expect_completed(const std::vector<JobFields>& jobs, const std::string& log) {
+void expect_completed(const std::vector<JobFields>& jobs, const std::string& log, const Cluster& cluster) {
   ASSERT_FALSE(jobs.empty()) << "unknown job";
   for (const JobFields& j : jobs) {
-    EXPECT_EQ(j.at("JobState"), "COMPLETED") << describe(jobs) << "log:\n" << log;
+    EXPECT_EQ(j.at("JobState"), "COMPLETED") << describe(jobs) << "log:\n" << log << "\nSlurm:\n"
+                                              << cluster.log_tail();
     EXPECT_EQ(j.at("ExitCode"), "0:0") << describe(jobs);
   }
 }
@@ -108,7 +109,7 @@ std::unique_ptr<TempDir> SlurmCluster::reference_dir_ = std::make_unique<TempDir
 
 TEST_F(SlurmCluster, BatchScriptRunsTheSweep) {
   const Reference& r = reference();
-  expect_completed(r.jobs, r.log);
+  expect_completed(r.jobs, r.log, *cluster_);
   EXPECT_NE(r.log.find("\"event\":\"summary\",\"done\":20,\"total\":20"), std::string::npos) << r.log;
   expect_consistent(r.file, "single job");
   const std::map<std::string, TaskRow> tasks = latest_task_rows(r.file.tasks);
@@ -131,7 +132,7 @@ TEST_F(SlurmCluster, PreemptedJobIsRequeuedAndFinishesWithTheSameNumbers) {
   ASSERT_EQ(signal.exit_code, 0) << signal.out;
   const std::vector<JobFields> jobs = wait_job(job, 180);
   const std::string text = read_bytes(log);
-  expect_completed(jobs, text);
+  expect_completed(jobs, text, *cluster_);
   EXPECT_EQ(jobs.at(0).at("Restarts"), "1") << describe(jobs) << text;
   EXPECT_NE(text.find("sweep interrupted"), std::string::npos) << text;
   EXPECT_NE(text.find("requeueing job " + job), std::string::npos) << text;
@@ -184,7 +185,7 @@ TEST_F(SlurmCluster, ArrayShardsMergeToTheSingleJobTables) {
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   const std::string logs = sh("cat '" + dir_.path() + "'/tiny.run/slurm-*.out").out;
   ASSERT_EQ(jobs.size(), 2u) << describe(jobs);
-  expect_completed(jobs, logs);
+  expect_completed(jobs, logs, *cluster_);
 
   const std::string s0 = dir_.file("tiny.shard0-of-2.h5"), s1 = dir_.file("tiny.shard1-of-2.h5");
   const ResultFile f0 = read_result_file(s0), f1 = read_result_file(s1);
