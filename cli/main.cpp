@@ -4,9 +4,11 @@
 #include <iostream>
 
 #include "cli/experiment_command.h"
+#include "cli/slurm_commands.h"
 #include "cli/sweep_commands.h"
 #include "common/config.h"
 #include "common/error.h"
+#include "common/stop_request.h"
 #include "orchestrator/mpi_channel.h"
 
 int main(int argc, char** argv) {
@@ -41,6 +43,8 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--quiet,-q", run.quiet, "Only the final summary");
   run_cmd->add_flag("--progress-json", run.json_progress, "Progress as one JSON object per line on stdout");
   run_cmd->add_flag("--fresh", run.fresh, "Start a new output file even if one of another sweep is there");
+  run_cmd->add_option("--shard", run.shard, "Run only shard I of K (I/K, 0 <= I < K) of the task graph: whole (attack, seed) trainings with their defenses")
+      ->type_name("I/K");
   run_cmd->add_option("--inject-failure", run.inject_failure, "Testing only: KIND:N fails KIND tasks' first N attempts")
       ->group("");
 
@@ -48,8 +52,40 @@ int main(int argc, char** argv) {
   CLI::App* plan_cmd = app.add_subcommand("plan", "Dry run: the task graph, counts, what is already done");
   plan_cmd->add_option("spec", plan.spec_path, "Sweep YAML file")->required();
   plan_cmd->add_option("--out", plan.out_path, "Result file to compare with (default: <sweep name>.h5)");
+  plan_cmd->add_option("--shard", plan.shard, "Only shard I of K of the task graph")->type_name("I/K");
   bool summary_only = false;
   plan_cmd->add_flag("--summary", summary_only, "Counts only, no task list");
+
+  SlurmOptions slurm;
+  BatchOptions& batch = slurm.batch;
+  CLI::App* slurm_cmd = app.add_subcommand(
+      "slurm", "Write the sbatch script of a sweep into its run directory (and submit it with --submit)");
+  slurm_cmd->add_option("spec", slurm.spec_path, "Sweep YAML file")->required();
+  slurm_cmd->add_option("run_args", batch.run_args, "After --: more arguments for `fineprune run`");
+  slurm_cmd->add_option("--out", slurm.out_path, "Result HDF5 file (default: <sweep name>.h5; an array's merged file)");
+  slurm_cmd->add_option("--run-dir", slurm.run_dir, "Folder for models, the script and Slurm's logs (default: <out>.run)");
+  slurm_cmd->add_option("--nodes", batch.nodes, "Nodes (default 1)");
+  slurm_cmd->add_option("--gpus-per-node", batch.gpus_per_node, "GPUs per node, one per worker rank (default 0: CPU only)");
+  slurm_cmd->add_option("--ranks-per-worker", batch.ranks_per_worker, "Ranks in each worker group (default 1)");
+  slurm_cmd->add_option("--cpus-per-task", batch.cpus_per_task, "CPUs (and threads) per rank (default 4)");
+  slurm_cmd->add_option("--workers", batch.workers, "Worker groups (default: GPUs / ranks per worker, or one per training)");
+  slurm_cmd->add_option("--time", batch.time, "Time limit in Slurm's form, e.g. 2:00:00 or 1-12");
+  slurm_cmd->add_option("--signal-lead", batch.signal_lead_s, "Seconds before the time limit to send USR1 (default 300, or a quarter of --time)");
+  slurm_cmd->add_option("--partition", batch.partition, "Slurm partition");
+  slurm_cmd->add_option("--account", batch.account, "Slurm account");
+  slurm_cmd->add_option("--qos", batch.qos, "Slurm QOS");
+  slurm_cmd->add_option("--constraint", batch.constraint, "Slurm node features (--constraint)");
+  slurm_cmd->add_option("--mem", batch.mem, "Memory per node, e.g. 64G");
+  slurm_cmd->add_option("--launcher", batch.launcher, "srun (with --mpi=pmix, default) or mpirun");
+  slurm_cmd->add_option("--array", batch.array, "Split the sweep into K shards, one array task (allocation and file) each");
+  slurm_cmd->add_flag("--submit", slurm.submit, "Submit it with sbatch and print the job id");
+  slurm_cmd->add_flag("--force", slurm.force, "Replace a different script of the same name (kept as .old)");
+
+  MergeOptions merge;
+  CLI::App* merge_cmd = app.add_subcommand("merge", "Combine the result files of a sweep's shards: fineprune merge OUT.h5 SHARD.h5...");
+  merge_cmd->add_option("out", merge.out_path, "Result file to write (must not exist)")->required();
+  merge_cmd->add_option("inputs", merge.inputs, "Shard result files of one sweep")->required();
+  merge_cmd->add_flag("--quiet,-q", merge.quiet, "Print nothing on success");
 
   try {
     app.parse(argc, argv);
@@ -61,10 +97,15 @@ int main(int argc, char** argv) {
   const bool mpi = static_cast<bool>(*run_cmd);
   int code = kExitFailure;
   try {
-    if (mpi) mpi_start(&argc, &argv);
+    if (mpi) {
+      install_stop_handlers();  // before MPI starts: a warning signal may come at any time
+      mpi_start(&argc, &argv);
+    }
     if (*experiment) code = run_experiment_command(exp);
     if (*run_cmd) code = run_sweep_command(run);
     if (*plan_cmd) code = run_plan_command(plan);
+    if (*slurm_cmd) code = run_slurm_command(slurm);
+    if (*merge_cmd) code = run_merge_command(merge);
   } catch (const InputError& e) {
     std::cerr << "fineprune: error: " << e.what() << std::endl;
     code = kExitBadInput;

@@ -9,13 +9,19 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "common/experiment_spec.h"
+#include "orchestrator/sharding.h"
 #include "orchestrator/sweep_expansion.h"
 #include "orchestrator/task_key.h"
 #include "results/result_tables.h"
 
 namespace fineprune {
 
-std::string default_out_path(const std::string& sweep_name) { return sweep_name + ".h5"; }
+std::string default_out_path(const std::string& sweep_name, const std::string& shard) {
+  if (shard.empty()) return sweep_name + ".h5";
+  const Shard s = parse_shard(shard, "--shard");
+  if (s.whole()) return sweep_name + ".h5";
+  return sweep_name + ".shard" + std::to_string(s.index) + "-of-" + std::to_string(s.count) + ".h5";
+}
 
 std::string default_run_dir(const std::string& out_path) {
   std::filesystem::path p(out_path);
@@ -25,8 +31,9 @@ std::string default_run_dir(const std::string& out_path) {
 
 int run_plan_command(const PlanOptions& options) {
   const ExperimentSpec spec = load_experiment_spec(options.spec_path);
-  const std::vector<Task> tasks = expand_sweep(spec, FINEPRUNE_VERSION);
-  const std::string out = options.out_path.empty() ? default_out_path(spec.name) : options.out_path;
+  const Shard shard = options.shard.empty() ? Shard{} : parse_shard(options.shard, "--shard");
+  const std::vector<Task> tasks = shard_tasks(expand_sweep(spec, FINEPRUNE_VERSION), shard);
+  const std::string out = options.out_path.empty() ? default_out_path(spec.name, options.shard) : options.out_path;
 
   std::map<std::string, std::string> status;  // latest row per key
   std::string note = "no output yet";
@@ -54,7 +61,9 @@ int run_plan_command(const PlanOptions& options) {
   std::cout << "sweep " << spec.name << " (" << options.spec_path << "): " << spec.attacks.size()
             << " attacks x " << spec.seeds.size() << " seeds, defenses";
   for (const std::string& d : spec.defenses) std::cout << " " << d;
-  std::cout << ", " << spec.pruning.rates.size() << " fixed pruning rates\n";
+  std::cout << ", " << spec.pruning.rates.size() << " fixed pruning rates";
+  if (!shard.whole()) std::cout << "; shard " << shard.text() << " of the task graph";
+  std::cout << "\n";
   std::cout << "tasks: " << tasks.size() << " (";
   bool first = true;
   for (const auto& [kind, n] : by_kind) {

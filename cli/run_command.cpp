@@ -11,7 +11,10 @@
 #include "common/experiment_spec.h"
 #include "orchestrator/master.h"
 #include "orchestrator/mpi_channel.h"
+#include "orchestrator/sharding.h"
 #include "orchestrator/sweep_expansion.h"
+#include "common/stop_request.h"
+#include "slurm/launch_check.h"
 #include "workers/sweep/worker_loop.h"
 
 namespace fineprune {
@@ -55,12 +58,27 @@ int training_threads(int requested) {
 }  // namespace
 
 int run_sweep_command(RunOptions options) {
+  // SIGUSR1 / SIGTERM (Slurm's warning before a time limit, preemption) only set a flag: the
+  // master stops dispatching and exits with kExitInterrupted; training stops at a safe point.
+  install_stop_handlers();
   const int rank = world_rank();
   const int size = world_size();
   const auto fail = [&](const std::string& message) {
     if (rank == 0) std::cerr << "fineprune: error: " << message << std::endl;
     return kExitBadInput;
   };
+  // First: N separate "rank 0 of 1" processes would each go on to complain about something else.
+  try {
+    if (const std::optional<std::string> mismatch = check_slurm_launch(size)) return fail(*mismatch);
+  } catch (const InputError& e) {
+    return fail(e.what());
+  }
+  Shard shard;
+  try {
+    if (!options.shard.empty()) shard = parse_shard(options.shard, "--shard");
+  } catch (const InputError& e) {
+    return fail(e.what());
+  }
   if (size < 2) {
     return fail("`fineprune run` needs at least 2 MPI ranks (a master and a worker), got 1: "
                 "launch it with mpirun -np N (N >= 2)");
@@ -76,7 +94,7 @@ int run_sweep_command(RunOptions options) {
     return kExitBadInput;
   }
   const ExperimentSpec spec = parse_experiment_spec(text, options.spec_path);
-  if (options.out_path.empty()) options.out_path = default_out_path(spec.name);
+  if (options.out_path.empty()) options.out_path = default_out_path(spec.name, options.shard);
   if (options.run_dir.empty()) options.run_dir = default_run_dir(options.out_path);
 
   const int threads = training_threads(options.threads > 0 ? options.threads : static_cast<int>(spec.threads));
@@ -85,11 +103,12 @@ int run_sweep_command(RunOptions options) {
   mpi_check(MPI_Comm_split(MPI_COMM_WORLD, color, rank, &group), "MPI_Comm_split");
 
   if (rank == 0) {
-    const std::vector<Task> tasks = expand_sweep(spec, FINEPRUNE_VERSION);
+    const std::vector<Task> tasks = shard_tasks(expand_sweep(spec, FINEPRUNE_VERSION), shard);
     std::vector<int> leaders;
     for (int r = 1; r < size; r += options.ranks_per_worker) leaders.push_back(r);
     if (!options.quiet) {
-      std::cerr << "fineprune " FINEPRUNE_VERSION ": sweep " << spec.name << ": " << tasks.size()
+      std::cerr << "fineprune " FINEPRUNE_VERSION ": sweep " << spec.name
+                << (shard.whole() ? std::string() : " shard " + shard.text()) << ": " << tasks.size()
                 << " tasks, " << leaders.size() << " worker groups of " << options.ranks_per_worker
                 << " ranks, " << threads << " threads per training rank; results in " << options.out_path
                 << ", models in " << options.run_dir << std::endl;
@@ -101,6 +120,7 @@ int run_sweep_command(RunOptions options) {
     mo.progress_interval_s = options.progress_interval_s;
     mo.quiet = options.quiet;
     mo.json_progress = options.json_progress;
+    mo.shard = shard.whole() ? "all" : shard.text();
     return run_master(spec, tasks, leaders, mo);
   }
   torch::set_num_threads(threads);

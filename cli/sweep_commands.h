@@ -17,6 +17,7 @@ struct RunOptions {
   bool json_progress = false;
   bool fresh = false;
   std::string inject_failure;  // test only: "KIND:N" makes KIND tasks fail their first N attempts
+  std::string shard;      // "I/K": run only shard I of K (orchestrator/sharding.h); "" the whole sweep
 };
 
 // Call between MPI start and finish, on every rank. Returns this rank's exit code.
@@ -26,12 +27,14 @@ struct PlanOptions {
   std::string spec_path;
   std::string out_path;
   bool list_tasks = true;
+  std::string shard;  // "I/K": only that shard's tasks
 };
 
 int run_plan_command(const PlanOptions& options);
 
-// The output and run-directory defaults shared by both commands.
-std::string default_out_path(const std::string& sweep_name);
+// The output and run-directory defaults shared by the commands. A shard's default output is
+// <sweep name>.shard<I>-of-<K>.h5.
+std::string default_out_path(const std::string& sweep_name, const std::string& shard = "");
 std::string default_run_dir(const std::string& out_path);
 
 }  // namespace fineprune

@@ -8,6 +8,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/stop_request.h"
 #include "orchestrator/mpi_channel.h"
 #include "orchestrator/progress.h"
 #include "orchestrator/protocol.h"
@@ -63,12 +64,19 @@ class Master {
         handle(*message);
         progressed = true;
       }
+      if (!stopping_ && stop_requested()) begin_stop();
       stopped += dispatch();
       report_progress(false);
       if (progressed) backoff.reset(); else backoff.sleep();
     }
     writer_->close();
-    report_progress(true);
+    const bool interrupted = stopping_ && !scheduler_.finished();
+    report_progress(true, interrupted);
+    if (interrupted) {
+      log("sweep interrupted: " + std::to_string(scheduler_.counts().pending) +
+          " tasks left; run the same command again to resume");
+      return kExitInterrupted;
+    }
     const SchedulerCounts c = scheduler_.counts();
     return c.failed == 0 && c.blocked == 0 ? kExitOk : kExitFailure;
   }
@@ -80,7 +88,8 @@ class Master {
                                          {{"sweep_yaml", spec_.source_text},
                                           {"sweep_file", spec_.source_file},
                                           {"fineprune_version", FINEPRUNE_VERSION},
-                                          {"asr_counts", spec_.asr_counts}},
+                                          {"asr_counts", spec_.asr_counts},
+                                          {"shard", options_.shard}},
                                          sweep_fingerprint(spec_), options_.fresh);
       for (const std::string& key : writer_->done_keys()) {
         if (scheduler_.contains(key) && scheduler_.status(key) != TaskStatus::Done) {
@@ -127,6 +136,16 @@ class Master {
         record(scheduler_.on_failed(f.key, g, f.message), g, f.host);
         break;
       }
+      case kTagInterrupted: {
+        const std::string& key = m.text;
+        if (scheduler_.contains(key) && scheduler_.on_interrupted(key, g)) {
+          log("task " + describe(key) + " interrupted on group " + std::to_string(g) +
+              "; it continues from its saved state in the next run");
+        }
+        // Its rank got the stop signal: the job is going down, whether or not rank 0 saw it yet.
+        if (!stopping_) begin_stop();
+        break;
+      }
       default:
         throw Error("master: unknown message tag " + std::to_string(m.tag) + " from rank " +
                     std::to_string(m.source));
@@ -150,12 +169,24 @@ class Master {
     }
   }
 
-  // Answers idle leaders: a task, or stop when nothing is left. Returns how many were stopped.
+  void begin_stop() {
+    stopping_ = true;
+    request_stop();  // one flag for the whole process
+    log("stop requested: no new tasks; waiting for " + std::to_string(scheduler_.counts().running) +
+        " running tasks to finish or save their state");
+  }
+
+  // Answers idle leaders: a task, or stop when nothing is left (or a stop was requested).
+  // Returns how many were stopped.
   size_t dispatch() {
     size_t stopped = 0;
     for (auto it = idle_.begin(); it != idle_.end();) {
       const int g = *it;
-      if (auto key = scheduler_.next_for(g)) {
+      if (stopping_) {
+        send_text(MPI_COMM_WORLD, leaders_[static_cast<size_t>(g)], kTagStop, "");
+        it = idle_.erase(it);
+        ++stopped;
+      } else if (auto key = scheduler_.next_for(g)) {
         const Assignment a{scheduler_.task(*key), scheduler_.attempts(*key)};
         send_text(MPI_COMM_WORLD, leaders_[static_cast<size_t>(g)], kTagAssign, encode_assignment(a));
         it = idle_.erase(it);
@@ -170,7 +201,7 @@ class Master {
     return stopped;
   }
 
-  void report_progress(bool final) {
+  void report_progress(bool final, bool interrupted = false) {
     const auto now = Clock::now();
     if (!final && std::chrono::duration<double>(now - last_progress_).count() < options_.progress_interval_s) {
       return;
@@ -186,9 +217,10 @@ class Master {
       if (s == TaskStatus::Pending || s == TaskStatus::Running) p.remaining_cost += t.cost;
     }
     if (options_.json_progress) {
-      std::cout << progress_json(p, final ? "summary" : "progress") << std::endl;
+      std::cout << progress_json(p, final ? (interrupted ? "interrupted" : "summary") : "progress") << std::endl;
     } else if (!options_.quiet || final) {
-      std::cout << (final ? "sweep finished: " : "") << progress_line(p) << std::endl;
+      const char* prefix = !final ? "" : interrupted ? "sweep interrupted: " : "sweep finished: ";
+      std::cout << prefix << progress_line(p) << std::endl;
     }
   }
 
@@ -215,6 +247,7 @@ class Master {
   std::unique_ptr<ResultWriter> writer_;
   Clock::time_point start_, last_progress_;
   size_t resumed_ = 0;
+  bool stopping_ = false;  // a stop was requested: no more dispatching
   double done_cost_ = 0;
 };
 

@@ -20,12 +20,21 @@ struct MasterOptions {
   double progress_interval_s = 10;
   bool quiet = false;
   bool json_progress = false;
+  std::string shard = "all";   // the root attribute "shard": "I/K", or "all" for a whole sweep
 };
 
 // Runs the sweep to the end. `leaders` are the world ranks of the group leaders; group g is
-// leaders[g]. Returns the exit code: 0 when every task is done, 1 when some failed or were blocked.
+// leaders[g]. Returns the exit code: 0 when every task is done, 1 when some failed or were blocked,
+// kExitInterrupted (3) when a stop was requested (common/stop_request.h) before the end.
 // On an error before any work (e.g. an output file of another sweep) it stops every leader and
 // rethrows.
+//
+// Stopping (preemption, a time limit): once stop_requested() is true, or a leader reports a task
+// interrupted (its rank got the signal, so the job is going down), the master hands out no more
+// tasks and answers every request with kTagStop. Tasks already running end as they end: Done
+// (rows written), Failed (retried next time) or Interrupted (back to pending, no attempt used,
+// resumed by the next run from the state the task saved). When every leader is stopped, the file
+// is flushed and closed; re-running the same command resumes.
 int run_master(const ExperimentSpec& spec, const std::vector<Task>& tasks,
                const std::vector<int>& leaders, const MasterOptions& options);
 

@@ -205,6 +205,17 @@ bool Scheduler::on_done(const std::string& key, int worker) {
   return true;
 }
 
+bool Scheduler::on_interrupted(const std::string& key, int worker) {
+  const Index i = at(key);
+  Node& node = nodes_[i];
+  if (node.status != TaskStatus::Running || node.worker != worker) return false;
+  workers_[worker].running.erase(i);
+  --node.attempts;
+  set_status(i, TaskStatus::Pending);
+  make_ready(i);
+  return true;
+}
+
 void Scheduler::block_dependents(Index i, FailureOutcome& out) {
   std::vector<Index> newly;
   std::vector<Index> stack{i};

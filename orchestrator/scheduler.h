@@ -9,6 +9,8 @@
 //     pending  --next_for(w)-->  running on w  --on_done(key, w)-->  done
 //     running  --on_failed / on_worker_lost-->  pending again, while attempts < max_attempts,
 //                                               else failed (permanent)
+//     running  --on_interrupted(key, w)-->  pending again, the attempt given back (a stop was
+//                                           requested; the task saved its state and did not fail)
 //     pending  --a dependency failed (transitively)-->  blocked (permanent)
 //     pending  --mark_done(key)-->  done   (resume: the result is already in the output)
 //   An attempt is counted when a task is handed out, so a lost worker costs the task an attempt:
@@ -83,6 +85,11 @@ class Scheduler {
   // The attempt failed with `message` (kept as last_error). Empty outcome if `key` is not
   // running on `worker`.
   FailureOutcome on_failed(const std::string& key, int worker, const std::string& message);
+  // The task stopped at a safe point because a stop was requested (preemption): back to pending
+  // and ready again, its attempt not counted (so repeated preemptions never fail a task), and the
+  // worker keeps its models. Returns false (and changes nothing) unless `key` is running on
+  // `worker`.
+  bool on_interrupted(const std::string& key, int worker);
   // Every task running on `worker` is treated as failed ("worker N lost"), and the models it
   // held are forgotten (no more affinity to it). The worker may ask for work again later.
   FailureOutcome on_worker_lost(int worker);

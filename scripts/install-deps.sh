@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages fineprune needs to build, test and run, skipping those already present.
+# slurm-wlm and munge serve the `slurm` tests (a one-node cluster, slurm/testing/local-cluster.sh);
+# no daemon is started here.
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,7 @@ packages=(
   libyaml-cpp-dev libgtest-dev libcli11-dev
   dataset-fashion-mnist
   python3-h5py python3-pandas python3-tables
+  slurm-wlm munge
 )
 # Benchmarks compare against PyTorch's Python API; only install it when asked (it is large).
 if [[ "${FINEPRUNE_WITH_PYTORCH:-0}" == "1" ]]; then
