@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/experiment_command.h"
+#include "cli/report_command.h"
 #include "cli/sweep_commands.h"
 #include "common/config.h"
 #include "common/error.h"
@@ -51,6 +52,15 @@ int main(int argc, char** argv) {
   bool summary_only = false;
   plan_cmd->add_flag("--summary", summary_only, "Counts only, no task list");
 
+  ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand("report", "The paper-style table of a result file, and its figures");
+  report_cmd->add_option("results", report.results_path, "Result HDF5 file (from `experiment` or `run`)")->required();
+  report_cmd->add_option("--format", report.format, "Table format: md, csv or latex (default md)");
+  report_cmd->add_option("--out", report.out_path, "Write the table to this file (default: stdout)");
+  report_cmd->add_option("--plot", report.plot_dir, "Draw the figures (PNG, needs gnuplot) into this folder");
+  report_cmd->add_option("--attack", report.attack, "Only this attack");
+  report_cmd->add_option("--defense", report.defense, "Only this defense (none, prune, finetune, fineprune)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -65,6 +75,7 @@ int main(int argc, char** argv) {
     if (*experiment) code = run_experiment_command(exp);
     if (*run_cmd) code = run_sweep_command(run);
     if (*plan_cmd) code = run_plan_command(plan);
+    if (*report_cmd) code = run_report_command(report);
   } catch (const InputError& e) {
     std::cerr << "fineprune: error: " << e.what() << std::endl;
     code = kExitBadInput;
