@@ -82,7 +82,7 @@ TEST(GnuplotScript, QuotesAreEscapedAndEmptyPlotsSayNoData) {
   EXPECT_NE(script.find("no data"), std::string::npos);
 }
 
-TEST(FineprunRatesPlot, MeansWithErrorBarsPruningAloneDashedAndStop) {
+TEST(FinepruneRatesPlot, MeansWithErrorBarsPruningAloneDashedAndStop) {
   ReportTable t;
   for (double rate : {0.0, 0.5, 0.9}) {
     ReportRow fp;
@@ -123,7 +123,7 @@ TEST(FineprunRatesPlot, MeansWithErrorBarsPruningAloneDashedAndStop) {
   EXPECT_EQ(count(gnuplot_script(plot, "x.png"), "yerrorlines"), 2u);
 }
 
-TEST(FineprunRatesPlot, NoFinePruningRatesNoFigure) {
+TEST(FinepruneRatesPlot, NoFinePruningRatesNoFigure) {
   ReportTable t;
   ReportRow pr;
   pr.attack = "badnets";
