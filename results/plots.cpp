@@ -33,6 +33,20 @@ PlotSeries series(const std::string& title, const char* color, SeriesStyle style
   return s;
 }
 
+}  // namespace
+
+std::string figure_file_name(const std::string& figure, const std::string& attack) {
+  std::string out;
+  for (char ch : attack) {
+    const bool safe = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                      ch == '_' || ch == '-' || (ch == '.' && !out.empty());
+    out += safe ? ch : '_';
+  }
+  return figure + "-" + out + ".png";
+}
+
+namespace {
+
 std::string seeds_text(size_t n) { return std::to_string(n) + (n == 1 ? " seed" : " seeds"); }
 
 // A folder of its own under the system temp dir for the scripts and gnuplot's messages.
@@ -189,7 +203,7 @@ std::vector<std::string> write_plots(const ResultFile& file, const ReportTable& 
   for (const std::string& attack : attacks) {
     const PlotSpec curve = pruning_curve_plot(file.curves, attack);
     if (drawn_series(curve) > 0) {
-      const fs::path png = fs::path(dir) / ("pruning-curve-" + attack + ".png");
+      const fs::path png = fs::path(dir) / figure_file_name("pruning-curve", attack);
       draw(curve, png, scratch);
       written.push_back(png.string());
     } else {
@@ -197,7 +211,7 @@ std::vector<std::string> write_plots(const ResultFile& file, const ReportTable& 
     }
     const PlotSpec rates = fineprune_rates_plot(table, attack);
     if (drawn_series(rates) > 0) {
-      const fs::path png = fs::path(dir) / ("fineprune-rates-" + attack + ".png");
+      const fs::path png = fs::path(dir) / figure_file_name("fineprune-rates", attack);
       draw(rates, png, scratch);
       written.push_back(png.string());
     } else {

@@ -35,8 +35,13 @@ PlotSpec pruning_curve_plot(const std::vector<CurveRow>& curves, const std::stri
 // fine-pruning ASR, pruning clean, pruning ASR, fine-pruning at stop clean, ASR.
 PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attack);
 
+// "<figure>-<attack>.png", with characters of the attack's name other than letters, digits, '_',
+// '-' and a '.' not in first place replaced by '_': attack names come from the file, and a
+// figure must land inside its folder whatever they hold.
+std::string figure_file_name(const std::string& figure, const std::string& attack);
+
 // Writes <dir>/pruning-curve-<attack>.png and <dir>/fineprune-rates-<attack>.png for each
-// attack (a figure without data is skipped and named in the returned notes). Creates `dir`.
+// attack (named by figure_file_name) (a figure without data is skipped and named in the returned notes). Creates `dir`.
 // Each PNG is drawn under a temporary name and renamed, so a failure leaves old files whole.
 // Throws Error when gnuplot is missing or fails. Returns the files written.
 std::vector<std::string> write_plots(const ResultFile& file, const ReportTable& table,

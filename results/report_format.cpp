@@ -193,7 +193,11 @@ std::string format_report_notes(const ReportTable& t) {
     const MissingTask& m = t.missing[i];
     out += "- " + describe_task(m.task) + ": " + m.status;
     if (m.status == "failed") out += " after " + std::to_string(m.attempts) + " attempt(s)";
-    if (!m.error.empty()) out += ": " + m.error;
+    if (!m.error.empty()) {
+      std::string error = m.error;  // one line per task, whatever the message holds
+      for (char& ch : error) ch = ch == '\n' || ch == '\r' ? ' ' : ch;
+      out += ": " + error;
+    }
     out += "\n";
   }
   if (t.missing.size() > kMaxMissingListed) {

@@ -135,5 +135,10 @@ TEST(FinepruneRatesPlot, NoFinePruningRatesNoFigure) {
   EXPECT_EQ(drawn_series(fineprune_rates_plot(t, "badnets")), 0);
 }
 
+TEST(FigureFileName, StaysInsideItsFolder) {
+  EXPECT_EQ(figure_file_name("pruning-curve", "badnets-all_to.all2"), "pruning-curve-badnets-all_to.all2.png");
+  EXPECT_EQ(figure_file_name("pruning-curve", "../etc/x y"), "pruning-curve-_._etc_x_y.png");
+}
+
 }  // namespace
 }  // namespace fineprune

@@ -71,6 +71,13 @@ TEST(ReportFormat, MarkdownListsWhatIsMissing) {
   EXPECT_NE(md.find("Note: something to know"), std::string::npos);
 }
 
+TEST(ReportFormat, MultiLineErrorsStayOnTheirTasksLine) {
+  ReportTable t = sample_table();
+  t.missing.front().error = "line one\nline two\r\n";
+  EXPECT_NE(format_report_notes(t).find(": line one line two  \n- blended seed 1"), std::string::npos)
+      << format_report_notes(t);
+}
+
 TEST(ReportFormat, LongMissingListsAreCut) {
   ReportTable t = sample_table();
   t.missing.assign(40, t.missing.back());
