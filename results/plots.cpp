@@ -158,9 +158,10 @@ PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attac
   PlotSeries fp_asr = series("attack success rate after fine-pruning", plot_colors::kAsr, SeriesStyle::ErrorLines, 2);
   PlotSeries pr_clean = series("clean accuracy, pruning alone", plot_colors::kCleanPrune, SeriesStyle::Lines, 2, true);
   PlotSeries pr_asr = series("attack success rate, pruning alone", plot_colors::kAsrPrune, SeriesStyle::Lines, 2, true);
-  PlotSeries stop_clean = series("fine-pruning at the stopping point (mean fraction)", plot_colors::kStop,
+  PlotSeries stop_clean = series("clean accuracy after fine-pruning at the stopping point", plot_colors::kClean,
                                  SeriesStyle::Points, 1, false, 13);
-  PlotSeries stop_asr = series("", plot_colors::kStop, SeriesStyle::Points, 1, false, 13);
+  PlotSeries stop_asr = series("attack success rate after fine-pruning at the stopping point", plot_colors::kAsr,
+                               SeriesStyle::Points, 1, false, 13);
   for (const ReportRow& r : table.rows) {
     if (r.attack != attack || r.n == 0) continue;
     if (r.defense == "fineprune" && r.prune_mode == "rate") {

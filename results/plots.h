@@ -31,7 +31,7 @@ PlotSpec pruning_curve_plot(const std::vector<CurveRow>& curves, const std::stri
 
 // Clean accuracy and ASR (mean +- std over seeds, percent) after fine-pruning at each fixed rate,
 // from the table's fineprune/rate rows, with pruning alone at the same rates dashed and both at
-// the stopping point as diamonds (at the seeds' mean fraction). Series: fine-pruning clean,
+// the stopping point as diamonds in the same colours (at the seeds' mean fraction). Series: fine-pruning clean,
 // fine-pruning ASR, pruning clean, pruning ASR, fine-pruning at stop clean, ASR.
 PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attack);
 

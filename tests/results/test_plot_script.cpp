@@ -119,6 +119,9 @@ TEST(FinepruneRatesPlot, MeansWithErrorBarsPruningAloneDashedAndStop) {
   EXPECT_TRUE(plot.series[2].dashed);
   EXPECT_TRUE(plot.series[3].dashed);
   EXPECT_NEAR(plot.series[4].points.at(0).x, 0.8, 1e-12);
+  EXPECT_EQ(plot.series[4].color, plot_colors::kClean);
+  EXPECT_EQ(plot.series[5].color, plot_colors::kAsr);
+  EXPECT_EQ(plot.series[5].style, SeriesStyle::Points);
   EXPECT_NE(plot.title.find("3 seeds"), std::string::npos);
   EXPECT_EQ(count(gnuplot_script(plot, "x.png"), "yerrorlines"), 2u);
 }
