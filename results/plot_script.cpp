@@ -49,7 +49,7 @@ int drawn_series(const PlotSpec& plot) {
 
 std::string gnuplot_script(const PlotSpec& plot, const std::string& png_path) {
   std::string out;
-  out += "set terminal pngcairo size 900,560 noenhanced font \"DejaVu Sans,11\"\n";
+  out += "set terminal pngcairo size 900,660 noenhanced font \"DejaVu Sans,11\"\n";
   out += "set output " + quoted(png_path) + "\n";
   out += "set title " + quoted(plot.title) + "\n";
   out += "set xlabel " + quoted(plot.x_label) + "\n";
@@ -57,7 +57,8 @@ std::string gnuplot_script(const PlotSpec& plot, const std::string& png_path) {
   out += "set xrange [" + number(plot.x_min) + ":" + number(plot.x_max) + "]\n";
   out += "set yrange [" + number(plot.y_min) + ":" + number(plot.y_max) + "]\n";
   out += "set grid lc rgb \"#dddddd\"\n";
-  out += "set key " + plot.key_position + " box opaque\n";
+  out += "set bmargin at screen 0.27\n";
+  out += "set key " + plot.key_position + "\n";
   std::vector<std::string> clauses;
   int index = 0;
   for (const PlotSeries& s : plot.series) {

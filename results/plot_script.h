@@ -28,7 +28,9 @@ struct PlotSpec {
   std::string title;
   std::string x_label, y_label;
   double x_min = 0, x_max = 1, y_min = 0, y_max = 100;
-  std::string key_position = "left bottom";  // gnuplot `set key` placement
+  // gnuplot `set key` placement: by default in two columns under the axes (the script keeps
+  // the bottom 27% of the picture for it and the x label), so the legend never hides data.
+  std::string key_position = "at screen 0.5, screen 0.15 center top maxrows 3 nobox";
   std::vector<PlotSeries> series;             // drawn in order; empty series are left out
 };
 

@@ -154,13 +154,13 @@ PlotSpec pruning_curve_plot(const std::vector<CurveRow>& curves, const std::stri
 PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attack) {
   PlotSpec plot;
   int seeds = 0;
-  PlotSeries fp_clean = series("clean accuracy after fine-pruning", plot_colors::kClean, SeriesStyle::ErrorLines, 2);
-  PlotSeries fp_asr = series("attack success rate after fine-pruning", plot_colors::kAsr, SeriesStyle::ErrorLines, 2);
+  PlotSeries fp_clean = series("clean accuracy, fine-pruning", plot_colors::kClean, SeriesStyle::ErrorLines, 2);
+  PlotSeries fp_asr = series("attack success rate, fine-pruning", plot_colors::kAsr, SeriesStyle::ErrorLines, 2);
   PlotSeries pr_clean = series("clean accuracy, pruning alone", plot_colors::kCleanPrune, SeriesStyle::Lines, 2, true);
   PlotSeries pr_asr = series("attack success rate, pruning alone", plot_colors::kAsrPrune, SeriesStyle::Lines, 2, true);
-  PlotSeries stop_clean = series("clean accuracy after fine-pruning at the stopping point", plot_colors::kClean,
+  PlotSeries stop_clean = series("clean accuracy, fine-pruning at the stop", plot_colors::kClean,
                                  SeriesStyle::Points, 1, false, 13);
-  PlotSeries stop_asr = series("attack success rate after fine-pruning at the stopping point", plot_colors::kAsr,
+  PlotSeries stop_asr = series("attack success rate, fine-pruning at the stop", plot_colors::kAsr,
                                SeriesStyle::Points, 1, false, 13);
   for (const ReportRow& r : table.rows) {
     if (r.attack != attack || r.n == 0) continue;

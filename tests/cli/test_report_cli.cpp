@@ -91,7 +91,7 @@ void expect_figure(const std::string& path, const std::vector<std::string>& colo
   EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   const RgbImage image = read_png(path);
   EXPECT_EQ(image.width, 900);
-  EXPECT_EQ(image.height, 560);
+  EXPECT_EQ(image.height, 660);
   const double inked = inked_fraction(image);
   EXPECT_GT(inked, 0.02) << "blank figure";
   EXPECT_LT(inked, 0.5) << "figure mostly ink";
