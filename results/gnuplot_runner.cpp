@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -72,11 +73,10 @@ std::string gnuplot_program() {
 
 void check_gnuplot() {
   const std::string program = gnuplot_program();
-  char log_template[] = "/tmp/fineprune_gnuplot_check_XXXXXX";
-  const int fd = ::mkstemp(log_template);
+  std::string log = (std::filesystem::temp_directory_path() / "fineprune_gnuplot_check_XXXXXX").string();
+  const int fd = ::mkstemp(log.data());
   if (fd < 0) throw Error(std::string("cannot make a temporary file: ") + std::strerror(errno));
   ::close(fd);
-  const std::string log = log_template;
   // `set terminal pngcairo` fails in gnuplot builds without it.
   const int code = run_program(program, {"-e", "set terminal pngcairo"}, log);
   const std::string messages = read_log(log);
