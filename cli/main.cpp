@@ -5,6 +5,7 @@
 
 #include "cli/experiment_command.h"
 #include "cli/slurm_commands.h"
+#include "cli/report_command.h"
 #include "cli/sweep_commands.h"
 #include "common/config.h"
 #include "common/error.h"
@@ -86,6 +87,14 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("out", merge.out_path, "Result file to write (must not exist)")->required();
   merge_cmd->add_option("inputs", merge.inputs, "Shard result files of one sweep")->required();
   merge_cmd->add_flag("--quiet,-q", merge.quiet, "Print nothing on success");
+  ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand("report", "The paper-style table of a result file, and its figures");
+  report_cmd->add_option("results", report.results_path, "Result HDF5 file (from `experiment` or `run`)")->required();
+  report_cmd->add_option("--format", report.format, "Table format: md, csv or latex (default md)");
+  report_cmd->add_option("--out", report.out_path, "Write the table to this file (default: stdout)");
+  report_cmd->add_option("--plot", report.plot_dir, "Draw the figures (PNG, needs gnuplot) into this folder");
+  report_cmd->add_option("--attack", report.attack, "Only this attack");
+  report_cmd->add_option("--defense", report.defense, "Only this defense (none, prune, finetune, fineprune)");
 
   try {
     app.parse(argc, argv);
@@ -106,6 +115,7 @@ int main(int argc, char** argv) {
     if (*plan_cmd) code = run_plan_command(plan);
     if (*slurm_cmd) code = run_slurm_command(slurm);
     if (*merge_cmd) code = run_merge_command(merge);
+    if (*report_cmd) code = run_report_command(report);
   } catch (const InputError& e) {
     std::cerr << "fineprune: error: " << e.what() << std::endl;
     code = kExitBadInput;

@@ -9,6 +9,7 @@ packages=(
   libtorch-dev libopenblas0-openmp
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
+  gnuplot-nox libpng-dev   # report figures (pngcairo, no X); the figure tests decode PNGs
   libyaml-cpp-dev libgtest-dev libcli11-dev
   dataset-fashion-mnist
   python3-h5py python3-pandas python3-tables

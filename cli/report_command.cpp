@@ -1,0 +1,105 @@
+// The `report` subcommand: reads a result file, prints or writes the table, draws the figures.
+#include "cli/report_command.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "common/error.h"
+#include "results/plots.h"
+#include "results/report_format.h"
+#include "results/report_table.h"
+#include "results/result_tables.h"
+
+namespace fineprune {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A sweep's master may be writing the file right now, or a crash may have torn it: HDF5 then
+// fails on it (IoError) and the sweep's last snapshot, always whole, is the best there is.
+ResultFile read_for_report(const std::string& path, std::vector<std::string>& notes) {
+  try {
+    return read_result_file(path);
+  } catch (const InputError&) {
+    throw;
+  } catch (const IoError& e) {
+    const std::string snapshot = path + ".snapshot";
+    if (!fs::is_regular_file(snapshot)) throw;
+    ResultFile file = read_result_file(snapshot);
+    notes.push_back("HDF5 could not read " + path + " (a sweep writing it, or a torn file: " +
+                    e.what() + "); this report is of its last snapshot, " + snapshot);
+    return file;
+  }
+}
+
+void check_out_path(const std::string& out) {
+  const fs::path p(out);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : ".";
+  if (!fs::is_directory(dir)) throw InputError("--out: " + out + ": folder " + dir.string() + " does not exist");
+  if (fs::is_directory(p)) throw InputError("--out: " + out + ": is a folder");
+}
+
+void write_atomically(const std::string& out, const std::string& text) {
+  const std::string tmp = out + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << text;
+    f.close();
+    if (!f) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw IoError(out, "cannot write the report");
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, out, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw IoError(out, "cannot write the report: " + ec.message());
+  }
+}
+
+}  // namespace
+
+int run_report_command(const ReportOptions& options) {
+  const ReportFormat format = report_format_from_string(options.format);
+  if (!options.out_path.empty()) check_out_path(options.out_path);
+  if (!options.plot_dir.empty() && fs::exists(options.plot_dir) && !fs::is_directory(options.plot_dir)) {
+    throw InputError("--plot: " + options.plot_dir + ": exists and is not a folder");
+  }
+  std::vector<std::string> read_notes;
+  const ResultFile file = read_for_report(options.results_path, read_notes);
+  ReportTable table = build_report(file, options.results_path, {options.attack, options.defense});
+  table.notes.insert(table.notes.begin(), read_notes.begin(), read_notes.end());
+
+  if (!options.plot_dir.empty()) {
+    std::vector<std::string> attacks;
+    for (const ReportRow& r : table.rows) {
+      if (attacks.empty() || attacks.back() != r.attack) attacks.push_back(r.attack);
+    }
+    std::vector<std::string> plot_notes;
+    const std::vector<std::string> written = write_plots(file, table, attacks, options.plot_dir, plot_notes);
+    for (const std::string& note : plot_notes) std::cerr << "fineprune report: " << note << "\n";
+    for (const std::string& png : written) std::cerr << "fineprune report: wrote " << png << "\n";
+  }
+
+  const std::string text = format_report(table, format);
+  if (format == ReportFormat::Csv) {
+    // CSV stays pure data; what is missing goes to the terminal.
+    const std::string notes = format_report_notes(table);
+    if (!notes.empty()) std::cerr << notes;
+  }
+  if (options.out_path.empty()) {
+    std::cout << text << std::flush;
+  } else {
+    write_atomically(options.out_path, text);
+    std::cerr << "fineprune report: wrote " << options.out_path << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace fineprune

@@ -1,0 +1,289 @@
+// Groups result rows over seeds into the report table and lists what a sweep has not delivered.
+#include "results/report_table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "common/error.h"
+#include "common/experiment_spec.h"
+
+namespace fineprune {
+
+namespace {
+
+// (attack, defense, prune_mode, rate): rate only for "rate" rows, since stop fractions differ.
+using GroupKey = std::tuple<std::string, std::string, std::string, double>;
+
+GroupKey group_key(const ResultRow& r) {
+  return {r.attack, r.defense, r.prune_mode, r.prune_mode == "rate" ? r.prune_rate : 0.0};
+}
+
+int defense_rank(const std::string& d) {
+  static const std::vector<std::string> order = {"none", "prune", "finetune", "fineprune"};
+  const auto it = std::find(order.begin(), order.end(), d);
+  return static_cast<int>(it - order.begin());
+}
+
+int mode_rank(const std::string& m) { return m == "none" ? 0 : m == "stop" ? 1 : 2; }
+
+// The task that writes a row (common/task.h): none and prune rows come from the curve task.
+ExpectedTask task_of_row(const std::string& attack, int64_t seed, const std::string& defense,
+                         const std::string& mode, double rate) {
+  if (defense == "none" || defense == "prune") return {"curve", attack, seed, "", 0};
+  if (defense == "finetune") return {"finetune", attack, seed, "", 0};
+  return {"fineprune", attack, seed, mode, mode == "rate" ? rate : 0.0};
+}
+
+bool same_task(const ExpectedTask& t, const TaskRow& row) {
+  return t.kind == row.kind && t.attack == row.attack && t.seed == row.seed &&
+         (t.kind != "fineprune" ||
+          (t.prune_mode == row.prune_mode &&
+           (t.prune_mode != "rate" || std::fabs(t.prune_rate - row.prune_rate) < 1e-9)));
+}
+
+// The YAML a file was written from, if it has one that still parses.
+bool spec_of_file(const ResultFile& file, const std::string& source, ExperimentSpec& spec,
+                  std::vector<std::string>& notes) {
+  for (const char* attr : {"sweep_yaml", "experiment_yaml"}) {
+    const auto it = file.attributes.find(attr);
+    if (it == file.attributes.end()) continue;
+    try {
+      spec = parse_experiment_spec(it->second, source + " (attribute " + attr + ")");
+      return true;
+    } catch (const InputError& e) {
+      notes.push_back(std::string("the file's ") + attr +
+                      " attribute does not parse, so only the rows present are reported: " + e.what());
+      return false;
+    }
+  }
+  notes.push_back("the file carries no experiment YAML, so only the rows present are reported");
+  return false;
+}
+
+std::string join(const std::set<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+void check_filter(const std::string& source, const char* option, const std::string& wanted,
+                  const std::set<std::string>& known, const char* what) {
+  if (wanted.empty() || known.count(wanted) > 0) return;
+  throw InputError(source + ": " + option + ": no " + what + " '" + wanted + "' in this file (" +
+                   what + "s: " + join(known) + ")");
+}
+
+// Latest task row (file order) matching the task, or nullptr.
+const TaskRow* latest_row(const std::vector<TaskRow>& tasks, const ExpectedTask& t) {
+  const TaskRow* found = nullptr;
+  for (const TaskRow& row : tasks) {
+    if (same_task(t, row)) found = &row;
+  }
+  return found;
+}
+
+}  // namespace
+
+Stat make_stat(const std::vector<double>& values) {
+  Stat s;
+  s.n = static_cast<int>(values.size());
+  if (values.empty()) return s;
+  for (double v : values) s.mean += v;
+  s.mean /= static_cast<double>(values.size());
+  double ss = 0;
+  for (double v : values) ss += (v - s.mean) * (v - s.mean);
+  s.std = values.size() > 1 ? std::sqrt(ss / static_cast<double>(values.size() - 1)) : 0.0;
+  return s;
+}
+
+std::string describe_task(const ExpectedTask& t) {
+  std::string out = t.attack + " seed " + std::to_string(t.seed) + ": " + t.kind;
+  if (t.prune_mode == "stop") out += " at the stopping point";
+  if (t.prune_mode == "rate") {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, " rate %.2f", t.prune_rate);
+    out += rate;
+  }
+  return out;
+}
+
+std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks,
+                                         const std::vector<int64_t>& seeds,
+                                         const std::vector<std::string>& defenses,
+                                         const std::vector<double>& rates) {
+  const auto has = [&](const char* d) {
+    return std::find(defenses.begin(), defenses.end(), d) != defenses.end();
+  };
+  std::vector<ExpectedTask> out;
+  for (int64_t seed : seeds) {
+    for (const std::string& a : attacks) {
+      if (defenses.empty()) continue;
+      out.push_back({"train", a, seed, "", 0});
+      if (has("none") || has("prune")) out.push_back({"curve", a, seed, "", 0});
+      if (has("finetune")) out.push_back({"finetune", a, seed, "", 0});
+      if (has("fineprune")) {
+        out.push_back({"fineprune", a, seed, "stop", 0});
+        for (double r : rates) out.push_back({"fineprune", a, seed, "rate", r});
+      }
+    }
+  }
+  return out;
+}
+
+ReportTable build_report(const ResultFile& file, const std::string& source,
+                         const ReportFilter& filter) {
+  ReportTable table;
+  table.source = source;
+  table.sweep = file.attributes.count("sweep_fingerprint") > 0;
+  const auto counts = file.attributes.find("asr_counts");
+  if (counts != file.attributes.end()) table.asr_counts = counts->second;
+
+  ExperimentSpec spec;
+  const bool have_spec = spec_of_file(file, source, spec, table.notes);
+
+  // Attack order: the YAML's, then any others the rows hold.
+  std::vector<std::string> attacks;
+  std::set<std::string> attack_set, defense_set;
+  if (have_spec) {
+    for (const AttackSpec& a : spec.attacks) attacks.push_back(a.name);
+    defense_set.insert(spec.defenses.begin(), spec.defenses.end());
+  }
+  for (const ResultRow& r : file.results) {
+    if (std::find(attacks.begin(), attacks.end(), r.attack) == attacks.end()) attacks.push_back(r.attack);
+    defense_set.insert(r.defense);
+  }
+  attack_set.insert(attacks.begin(), attacks.end());
+  check_filter(source, "--attack", filter.attack, attack_set, "attack");
+  check_filter(source, "--defense", filter.defense, defense_set, "defense");
+  const auto wanted = [&](const std::string& attack, const std::string& defense) {
+    return (filter.attack.empty() || attack == filter.attack) &&
+           (filter.defense.empty() || defense == filter.defense);
+  };
+
+  // Seeds each group should have. Experiment files: the seeds their rows hold.
+  std::vector<int64_t> seeds;
+  if (have_spec && table.sweep) {
+    seeds = spec.seeds;
+  } else {
+    std::set<int64_t> found;
+    for (const ResultRow& r : file.results) found.insert(r.seed);
+    seeds.assign(found.begin(), found.end());
+    if (have_spec && seeds != spec.seeds && !file.results.empty()) {
+      table.notes.push_back("the file holds " + std::to_string(seeds.size()) + " of the " +
+                            std::to_string(spec.seeds.size()) +
+                            " seeds its YAML lists (a run with --seed)");
+    }
+  }
+
+  // Groups: expected ones first (in order), then any others the rows hold.
+  std::map<GroupKey, std::vector<const ResultRow*>> groups;
+  std::vector<GroupKey> order;
+  const auto add_group = [&](const GroupKey& k) {
+    if (groups.emplace(k, std::vector<const ResultRow*>{}).second) order.push_back(k);
+  };
+  if (have_spec) {
+    for (const std::string& a : attacks) {
+      for (const std::string& d : spec.defenses) {
+        if (d == "none" || d == "finetune") add_group({a, d, "none", 0.0});
+        if (d == "prune" || d == "fineprune") {
+          add_group({a, d, "stop", 0.0});
+          for (double r : spec.pruning.rates) add_group({a, d, "rate", r});
+        }
+      }
+    }
+  }
+  for (const ResultRow& r : file.results) {
+    add_group(group_key(r));
+    groups[group_key(r)].push_back(&r);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](const GroupKey& x, const GroupKey& y) {
+    const auto pos = [&](const std::string& a) {
+      return std::find(attacks.begin(), attacks.end(), a) - attacks.begin();
+    };
+    return std::make_tuple(pos(std::get<0>(x)), defense_rank(std::get<1>(x)), mode_rank(std::get<2>(x)),
+                           std::get<3>(x)) <
+           std::make_tuple(pos(std::get<0>(y)), defense_rank(std::get<1>(y)), mode_rank(std::get<2>(y)),
+                           std::get<3>(y));
+  });
+
+  // Baseline clean accuracy per (attack, seed), for the defenses' cost.
+  std::map<std::pair<std::string, int64_t>, double> baseline;
+  for (const ResultRow& r : file.results) {
+    if (r.defense == "none") baseline[{r.attack, r.seed}] = r.clean_acc;
+  }
+
+  const bool expect_all = have_spec || !file.results.empty();
+  for (const GroupKey& k : order) {
+    const auto& [attack, defense, mode, rate] = k;
+    if (!wanted(attack, defense)) continue;
+    ReportRow row;
+    row.attack = attack;
+    row.defense = defense;
+    row.prune_mode = mode;
+    row.prune_rate = rate;
+    row.n_expected = expect_all ? static_cast<int>(seeds.size()) : 0;
+    std::vector<double> clean, asr, robust, fraction, drop, wall;
+    for (const ResultRow* r : groups[k]) {
+      clean.push_back(r->clean_acc);
+      asr.push_back(r->asr);
+      robust.push_back(r->robust_acc);
+      fraction.push_back(r->total_channels > 0 ? static_cast<double>(r->pruned_channels) /
+                                                     static_cast<double>(r->total_channels)
+                                               : 0.0);
+      wall.push_back(r->wall_s);
+      const auto b = baseline.find({r->attack, r->seed});
+      if (b != baseline.end()) drop.push_back(b->second - r->clean_acc);
+    }
+    row.n = static_cast<int>(clean.size());
+    row.clean = make_stat(clean);
+    row.asr = make_stat(asr);
+    row.robust = make_stat(robust);
+    row.pruned_fraction = make_stat(fraction).mean;
+    row.clean_drop = make_stat(drop);
+    row.wall_s = make_stat(wall).mean;
+    table.rows.push_back(row);
+  }
+
+  if (!table.sweep || !have_spec) return table;
+
+  // A sweep: every expected task is done or missing for a reason the tasks table gives.
+  std::set<std::tuple<std::string, int64_t, std::string, std::string, double>> present;
+  for (const ResultRow& r : file.results) {
+    const ExpectedTask t = task_of_row(r.attack, r.seed, r.defense, r.prune_mode, r.prune_rate);
+    present.insert({t.kind, t.seed, t.attack, t.prune_mode, t.prune_rate});
+  }
+  for (const ExpectedTask& t : expected_tasks(attacks, spec.seeds, spec.defenses, spec.pruning.rates)) {
+    // Training has no rows of its own; its failure shows as the blocked tasks after it.
+    if (t.kind == "train" || (!filter.attack.empty() && t.attack != filter.attack)) continue;
+    if (!filter.defense.empty()) {
+      const bool writes = t.kind == "curve" ? filter.defense == "none" || filter.defense == "prune"
+                                            : filter.defense == t.kind;
+      if (!writes) continue;
+    }
+    ++table.tasks_expected;
+    const TaskRow* row = latest_row(file.tasks, t);
+    const bool has_rows = present.count({t.kind, t.seed, t.attack, t.prune_mode, t.prune_rate}) > 0;
+    if (row != nullptr && row->status == "done" && has_rows) {
+      ++table.tasks_done;
+      continue;
+    }
+    MissingTask m{t, row == nullptr ? "pending" : row->status, row ? row->attempts : 0,
+                  row ? row->error : ""};
+    if (row != nullptr && row->status == "done") {
+      m.status = "failed";
+      m.error = "recorded as done but its rows are missing from the file";
+    }
+    if (m.status == "blocked") {
+      const TaskRow* train = latest_row(file.tasks, {"train", t.attack, t.seed, "", 0});
+      if (train != nullptr && train->status == "failed") m.error = "training failed: " + train->error;
+    }
+    table.missing.push_back(m);
+  }
+  return table;
+}
+
+}  // namespace fineprune

@@ -1,0 +1,95 @@
+// The paper-style report table: result rows grouped over seeds, with what a sweep has not
+// (yet) delivered. Pure logic on a ResultFile already read; no torch, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "results/result_tables.h"
+
+namespace fineprune {
+
+// Mean and sample standard deviation over the values of one group (std 0 for one value).
+struct Stat {
+  int n = 0;
+  double mean = 0;
+  double std = 0;
+};
+Stat make_stat(const std::vector<double>& values);
+
+// One line of the table: attack x defense x pruning setting, over seeds.
+struct ReportRow {
+  std::string attack;
+  std::string defense;
+  std::string prune_mode;  // none | stop | rate
+  double prune_rate = 0;   // the rate for "rate"; 0 otherwise (stop fractions differ per seed)
+  int n = 0;               // seeds with a row
+  int n_expected = 0;      // seeds the sweep should deliver; 0 where unknown
+  Stat clean, asr, robust;  // fractions in [0, 1]
+  double pruned_fraction = 0;  // mean of pruned_channels / total_channels
+  // The defense's cost: clean accuracy of the undefended model ("none" row of the same attack
+  // and seed) minus this row's, over the seeds that have both (n 0 where none has a baseline),
+  // and the mean wall time of the defense (pruning and/or fine-tuning), seconds.
+  Stat clean_drop;
+  double wall_s = 0;
+};
+
+// A task a sweep file should hold, derived from the sweep's YAML (the file's "experiment_yaml"
+// attribute) by the rule of common/task.h: per attack and seed, train; curve (rows none, prune
+// at the stop and each rate) if "none" or "prune" is a defense; finetune; fineprune at the stop
+// and at each rate. kind: train | curve | finetune | fineprune.
+struct ExpectedTask {
+  std::string kind;
+  std::string attack;
+  int64_t seed = 0;
+  std::string prune_mode;  // "" | stop | rate (fineprune only)
+  double prune_rate = 0;
+};
+
+// A task without its rows: failed, blocked (a task it needs failed), or pending (no outcome
+// recorded yet: still running, queued, or the sweep was stopped).
+struct MissingTask {
+  ExpectedTask task;
+  std::string status;  // failed | blocked | pending
+  int attempts = 0;
+  std::string error;   // the task's own message; for blocked, the failed training's if known
+};
+
+struct ReportFilter {
+  std::string attack;   // empty: all
+  std::string defense;  // empty: all
+};
+
+struct ReportTable {
+  std::string source;  // the file read (for titles and messages)
+  bool sweep = false;  // written by `fineprune run` (has a sweep fingerprint)
+  std::string asr_counts;  // non_target | all | "" (unknown)
+  std::vector<ReportRow> rows;
+  // Sweep files with an expected task list only; tasks counted after filtering.
+  int tasks_expected = 0, tasks_done = 0;
+  std::vector<MissingTask> missing;
+  std::vector<std::string> notes;  // anything else the reader must know, one sentence each
+};
+
+// Builds the table. What a file should hold comes from its "experiment_yaml" attribute: for a
+// sweep file every attack x seed x defense x setting of the YAML (missing ones become rows with
+// n 0 and MissingTask entries); for an experiment file, which is only written whole, the seeds
+// found in its rows (`fineprune experiment --seed N` runs one seed of a longer list). Without a
+// readable YAML the rows alone count (a note says so). Rows follow the YAML's attack order,
+// then defense none, prune, finetune, fineprune, then setting none, stop, rates ascending.
+// Throws InputError "<source>: --attack: no attack 'x' in this file (attacks: a, b)" (likewise
+// --defense) when a filter names something the file neither holds nor expects.
+ReportTable build_report(const ResultFile& file, const std::string& source,
+                         const ReportFilter& filter);
+
+// The tasks a sweep's YAML expands to, in the orchestrator's order (seed, attack, kind).
+std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks,
+                                         const std::vector<int64_t>& seeds,
+                                         const std::vector<std::string>& defenses,
+                                         const std::vector<double>& rates);
+
+// "badnets seed 3: fineprune rate 0.50" (used in messages and the tables' notes).
+std::string describe_task(const ExpectedTask& task);
+
+}  // namespace fineprune
