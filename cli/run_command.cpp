@@ -15,6 +15,7 @@
 #include "orchestrator/sweep_expansion.h"
 #include "common/stop_request.h"
 #include "slurm/launch_check.h"
+#include "workers/parallel/all_reduce_factory.h"
 #include "workers/sweep/worker_loop.h"
 
 namespace fineprune {
@@ -96,6 +97,24 @@ int run_sweep_command(RunOptions options) {
   const ExperimentSpec spec = parse_experiment_spec(text, options.spec_path);
   if (options.out_path.empty()) options.out_path = default_out_path(spec.name, options.shard);
   if (options.run_dir.empty()) options.run_dir = default_run_dir(options.out_path);
+
+  // Every worker rank checks that it can use the all-reduce backend the file asks for before any
+  // work starts (a rank without a GPU must not leave its group waiting); the first that cannot
+  // says why, and every rank exits with the bad-input code.
+  std::string backend_problem;
+  if (rank != 0) {
+    try {
+      check_parallel_backend(spec.parallel.backend, options.spec_path);
+    } catch (const ConfigError& e) {
+      backend_problem = e.what();
+    }
+  }
+  int bad_rank = backend_problem.empty() ? size : rank, first_bad = size;
+  mpi_check(MPI_Allreduce(&bad_rank, &first_bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "MPI_Allreduce");
+  if (first_bad < size) {
+    if (rank == first_bad) std::cerr << "fineprune: error: " << backend_problem << std::endl;
+    return kExitBadInput;
+  }
 
   const int threads = training_threads(options.threads > 0 ? options.threads : static_cast<int>(spec.threads));
   MPI_Comm group;

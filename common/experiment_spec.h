@@ -108,6 +108,13 @@ struct PruningSpec {
   std::vector<double> rates;   // fixed pruning fractions in [0, 1), each gives its own rows
 };
 
+// How a worker group of several ranks trains one task together (workers/parallel/). Not part of
+// any task key: a group's results agree with one rank's to rounding, whatever the backend.
+struct ParallelSpec {
+  std::string backend = "auto";  // auto | mpi | nccl (auto: NCCL for CUDA training where built)
+  double bucket_mb = 25;         // gradient fusion bucket, MiB; one all-reduce per bucket
+};
+
 struct ExperimentSpec {
   std::string source_file;  // the YAML file it was read from (for messages)
   std::string source_text;  // the YAML text, stored with the results
@@ -122,6 +129,7 @@ struct ExperimentSpec {
   std::string asr_counts = "non_target";  // non_target | all
   std::vector<int64_t> seeds = {1};
   int64_t threads = 0;  // 0 = all cores
+  ParallelSpec parallel;
 };
 
 // Names accepted by the validator, in one place.

@@ -248,6 +248,13 @@ void read_pruning(const Field& f, PruningSpec& p) {
   }
 }
 
+void read_parallel(const Field& f, ParallelSpec& p) {
+  const MapReader m(f, {"backend", "bucket_mb"});
+  read_name(m.get("backend"), p.backend, {"auto", "mpi", "nccl"});
+  read_into(m.get("bucket_mb"), p.bucket_mb);
+  check_range(m.get("bucket_mb"), p.bucket_mb, 0.0, false, 4096.0, true);
+}
+
 void read_seeds(const Field& f, std::vector<int64_t>& seeds) {
   if (!f.present()) return;
   // `seeds: 7` is shorthand for `seeds: [7]`.
@@ -288,7 +295,7 @@ ExperimentSpec parse_experiment_spec(const std::string& yaml_text, const std::st
   spec.source_text = yaml_text;
   const MapReader m(Field(path, root, "", true),
                     {"name", "data", "model", "training", "attacks", "defenses", "pruning",
-                     "finetune", "asr_counts", "seeds", "threads"});
+                     "finetune", "asr_counts", "seeds", "threads", "parallel"});
   read_into(m.get("name"), spec.name);
   if (spec.name.empty()) m.get("name").fail("must not be empty");
   if (m.has("data")) read_data(m.get("data"), base_dir, spec.data);
@@ -302,6 +309,7 @@ ExperimentSpec parse_experiment_spec(const std::string& yaml_text, const std::st
   read_seeds(m.get("seeds"), spec.seeds);
   read_into(m.get("threads"), spec.threads);
   check_at_least(m.get("threads"), spec.threads, int64_t{0});
+  if (m.has("parallel")) read_parallel(m.get("parallel"), spec.parallel);
 
   return spec;
 }

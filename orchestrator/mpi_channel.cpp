@@ -53,7 +53,7 @@ void mpi_check(int rc, const char* call) {
 
 void Backoff::sleep() {
   std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(micros_)));
-  micros_ = std::min(micros_ * kFactor, kMaxMicros);
+  micros_ = std::min(micros_ * kFactor, max_micros_);
 }
 
 void send_text(MPI_Comm comm, int dest, int tag, const std::string& text) {

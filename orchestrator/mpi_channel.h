@@ -46,8 +46,12 @@ Message wait_receive(MPI_Comm comm, int source);
 // (measured, bench/README.md). With 1.25 a message is seen within about a fifth of the time
 // waited, the ping-pong settles near the minimum sleep, and a long wait still costs only about
 // 30 wake-ups before it reaches the cap.
+//
+// max_micros caps the sleep: 20 ms for the control plane (master, idle leaders); the all-reduce
+// of a worker group uses 1 ms, since its peers arrive within a step's time of each other.
 class Backoff {
  public:
+  explicit Backoff(double max_micros = kMaxMicros) : max_micros_(max_micros) {}
   void sleep();
   void reset() { micros_ = kFirstMicros; }
 
@@ -56,6 +60,7 @@ class Backoff {
   static constexpr double kFactor = 1.25;
   static constexpr double kMaxMicros = 20000;
   double micros_ = kFirstMicros;
+  double max_micros_;
 };
 
 }  // namespace fineprune

@@ -67,6 +67,7 @@ finetune: {epochs: 2, batch_size: 16, lr: 0.002, momentum: 0, weight_decay: 0}
 asr_counts: all
 seeds: [0, 4, 2]
 threads: 6
+parallel: {backend: mpi, bucket_mb: 8.5}
 )";
 
 TEST(ExperimentSpec, FullFileReadsEveryField) {
@@ -147,6 +148,8 @@ TEST(ExperimentSpec, FullFileReadsEveryField) {
   EXPECT_EQ(s.asr_counts, "all");
   EXPECT_EQ(s.seeds, (std::vector<int64_t>{0, 4, 2}));
   EXPECT_EQ(s.threads, 6);
+  EXPECT_EQ(s.parallel.backend, "mpi");
+  EXPECT_DOUBLE_EQ(s.parallel.bucket_mb, 8.5);
 }
 
 TEST(ExperimentSpec, MissingKeysKeepDefaults) {
@@ -171,6 +174,8 @@ TEST(ExperimentSpec, MissingKeysKeepDefaults) {
   EXPECT_EQ(s.asr_counts, d.asr_counts);
   EXPECT_EQ(s.seeds, d.seeds);
   EXPECT_EQ(s.threads, d.threads);
+  EXPECT_EQ(s.parallel.backend, "auto");
+  EXPECT_DOUBLE_EQ(s.parallel.bucket_mb, 25.0);
 
   ASSERT_EQ(s.attacks.size(), 1u);
   const AttackSpec da;
@@ -422,6 +427,11 @@ const BadCase kBadCases[] = {
     {"SeedNotAnInteger", OK_ATTACK "seeds: one\n", "seeds", "expected an integer, got 'one'"},
     {"NegativeThreads", OK_ATTACK "threads: -1\n", "threads", "must be >= 0, got -1"},
     {"EmptyName", OK_ATTACK "name: ''\n", "name", "must not be empty"},
+    // Data-parallel settings of worker groups.
+    {"UnknownBackend", OK_ATTACK "parallel: {backend: gloo}\n", "parallel.backend", "'gloo'"},
+    {"ZeroBucket", OK_ATTACK "parallel: {bucket_mb: 0}\n", "parallel.bucket_mb", "got 0"},
+    {"HugeBucket", OK_ATTACK "parallel: {bucket_mb: 5000}\n", "parallel.bucket_mb", "got 5000"},
+    {"UnknownParallelKey", OK_ATTACK "parallel: {ranks: 2}\n", "parallel.ranks", "unknown key"},
 };
 
 INSTANTIATE_TEST_SUITE_P(ExperimentSpec, BadSpec, testing::ValuesIn(kBadCases),

@@ -35,7 +35,7 @@ std::vector<std::string> config_files() {
 TEST(Configs, TheShippedOnesAreThere) {
   std::vector<std::string> names;
   for (const std::string& f : config_files()) names.push_back(fs::path(f).filename().string());
-  EXPECT_EQ(names, (std::vector<std::string>{"cifar10-preact-resnet18.yaml", "fmnist-experiment.yaml",
+  EXPECT_EQ(names, (std::vector<std::string>{"cifar10-preact-resnet18.yaml", "fmnist-demo.yaml", "fmnist-experiment.yaml",
                                              "fmnist-paper.yaml", "youtube-faces-deepid.yaml"}));
 }
 

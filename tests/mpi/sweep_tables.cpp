@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <set>
 #include <tuple>
 
@@ -95,6 +97,27 @@ void expect_same_results(const std::vector<ResultRow>& expected, const std::vect
         << a[i].val_acc << " vs " << e[i].val_acc << ", pruned " << a[i].pruned_channels << " vs "
         << e[i].pruned_channels;
   }
+}
+
+void expect_close_results(const std::vector<ResultRow>& expected, const std::vector<ResultRow>& actual,
+                          const std::string& what, double mean_acc, double mean_asr) {
+  const std::vector<ResultRow> e = sorted(expected), a = sorted(actual);
+  ASSERT_EQ(e.size(), a.size()) << what << ": results row counts differ";
+  double clean = 0, val = 0, asr = 0;
+  for (size_t i = 0; i < e.size(); ++i) {
+    ASSERT_TRUE(e[i].key == a[i].key && e[i].defense == a[i].defense && e[i].prune_mode == a[i].prune_mode)
+        << what << ": " << name(a[i]) << " has no counterpart (" << name(e[i]) << ")";
+    if (e[i].prune_mode == "rate") EXPECT_EQ(e[i].pruned_channels, a[i].pruned_channels) << what << ": " << name(a[i]);
+    clean += std::abs(e[i].clean_acc - a[i].clean_acc);
+    val += std::abs(e[i].val_acc - a[i].val_acc);
+    asr += std::abs(e[i].asr - a[i].asr);
+  }
+  const double n = static_cast<double>(std::max<size_t>(1, e.size()));
+  EXPECT_LE(clean / n, mean_acc) << what << ": mean |clean_acc difference|";
+  EXPECT_LE(val / n, mean_acc) << what << ": mean |val_acc difference|";
+  EXPECT_LE(asr / n, mean_asr) << what << ": mean |asr difference|";
+  std::printf("%s: mean |difference| clean_acc %.4f, val_acc %.4f, asr %.4f over %zu rows\n", what.c_str(),
+              clean / n, val / n, asr / n, e.size());
 }
 
 void expect_same_curves(const std::vector<CurveRow>& expected, const std::vector<CurveRow>& actual,

@@ -25,6 +25,14 @@ void expect_consistent(const ResultFile& file, const std::string& what, bool one
 // Same rows, all columns equal exactly but the wall times (wall_s, train_wall_s).
 void expect_same_results(const std::vector<ResultRow>& expected, const std::vector<ResultRow>& actual,
                          const std::string& what);
+
+// The same rows (task, defense, pruning mode; for rates the same channels pruned) with metrics
+// that agree on average: for runs that round differently, such as a data-parallel group against
+// one rank, whose tiny differences SGD amplifies over hundreds of steps. The mean absolute
+// difference of clean and validation accuracy must stay within `mean_acc`, of ASR within
+// `mean_asr`.
+void expect_close_results(const std::vector<ResultRow>& expected, const std::vector<ResultRow>& actual,
+                          const std::string& what, double mean_acc, double mean_asr);
 void expect_same_curves(const std::vector<CurveRow>& expected, const std::vector<CurveRow>& actual,
                         const std::string& what);
 // Identical tables, wall times included (a resume that did nothing).

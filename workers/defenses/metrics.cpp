@@ -23,9 +23,10 @@ Metrics metrics_from_predictions(const EvalData& data, const torch::Tensor& val_
   return m;
 }
 
-Metrics evaluate(PrunableNet& model, const EvalData& data) {
-  return metrics_from_predictions(data, predict(model, data.validation.x), predict(model, data.test.x),
-                                  predict(model, data.triggered.x));
+Metrics evaluate(PrunableNet& model, const EvalData& data, const ParallelContext& parallel) {
+  return metrics_from_predictions(data, predict(model, data.validation.x, 1000, parallel),
+                                  predict(model, data.test.x, 1000, parallel),
+                                  predict(model, data.triggered.x, 1000, parallel));
 }
 
 }  // namespace fineprune

@@ -4,6 +4,7 @@
 
 #include "workers/attacks/poisoning.h"
 #include "workers/models/prunable_net.h"
+#include "workers/parallel/parallel_context.h"
 #include "workers/training/tensor_set.h"
 
 namespace fineprune {
@@ -26,6 +27,7 @@ struct Metrics {
 Metrics metrics_from_predictions(const EvalData& data, const torch::Tensor& val_pred,
                                  const torch::Tensor& test_pred, const torch::Tensor& trig_pred);
 
-Metrics evaluate(PrunableNet& model, const EvalData& data);
+// With a worker group, every rank calls it and each predicts its shard (parallel_context.h).
+Metrics evaluate(PrunableNet& model, const EvalData& data, const ParallelContext& parallel = {});
 
 }  // namespace fineprune

@@ -11,11 +11,15 @@
 namespace fineprune {
 
 // Mean activation of each prunable channel on x (over images and spatial positions).
-torch::Tensor mean_channel_activation(PrunableNet& model, const torch::Tensor& x);
+// Every function here takes an optional worker group: all its ranks call it alike, each runs the
+// network on its shard of each set, and all get the same answer (parallel_context.h).
+torch::Tensor mean_channel_activation(PrunableNet& model, const torch::Tensor& x,
+                                      const ParallelContext& parallel = {});
 
 // The live channels of the model in increasing order of mean activation on x (ties: lower index
 // first). Already-pruned channels are not listed.
-std::vector<int64_t> pruning_order(PrunableNet& model, const torch::Tensor& x);
+std::vector<int64_t> pruning_order(PrunableNet& model, const torch::Tensor& x,
+                                   const ParallelContext& parallel = {});
 
 struct CurvePoint {
   int64_t pruned = 0;     // channels pruned (already-pruned ones not counted)
@@ -27,7 +31,8 @@ struct CurvePoint {
 // Runs the trunk once per set and, per step, only subtracts the pruned channel's term from the
 // head's first affine map and runs the rest of the head. The model is not changed.
 std::vector<CurvePoint> pruning_curve(PrunableNet& model, const EvalData& data,
-                                      const std::vector<int64_t>& order);
+                                      const std::vector<int64_t>& order,
+                                      const ParallelContext& parallel = {});
 
 // The same curve by re-running the whole network after every pruned channel (the way the Python
 // toolkits do it). Prunes `model` in place: pass a copy. For tests and benchmarks.

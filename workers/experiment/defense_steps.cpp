@@ -28,11 +28,11 @@ RowContext row_context(const StepContext& ctx) {
 
 }  // namespace
 
-PruningPlan plan_pruning(const ExperimentSpec& spec, BackdooredModel& bd) {
+PruningPlan plan_pruning(const ExperimentSpec& spec, BackdooredModel& bd, const ParallelContext& parallel) {
   const auto start = std::chrono::steady_clock::now();
   PruningPlan plan;
-  plan.order = pruning_order(*bd.model, bd.eval.validation.x);
-  plan.curve = pruning_curve(*bd.model, bd.eval, plan.order);
+  plan.order = pruning_order(*bd.model, bd.eval.validation.x, parallel);
+  plan.curve = pruning_curve(*bd.model, bd.eval, plan.order, parallel);
   plan.stop = stopping_point(plan.curve, spec.pruning.max_val_drop);
   plan.wall_s = seconds_since(start);
   return plan;
@@ -80,8 +80,9 @@ std::pair<Metrics, double> fine_tuned_copy(const StepContext& ctx, const std::ve
   const auto start = std::chrono::steady_clock::now();
   std::shared_ptr<PrunableNet> copy = ctx.backdoored.recipe.copy_of(*ctx.backdoored.model);
   copy->prune_channels(std::vector<int64_t>(order.begin(), order.begin() + channels));
-  train_model(*copy, ctx.backdoored.eval.validation, ctx.spec.finetune, ctx.seed + 2);
-  return {evaluate(*copy, ctx.backdoored.eval), seconds_since(start)};
+  train_model(*copy, ctx.backdoored.eval.validation, ctx.spec.finetune, ctx.seed + 2, ctx.context,
+              channels == 0 ? "finetune" : "fineprune");
+  return {evaluate(*copy, ctx.backdoored.eval, ctx.context.parallel), seconds_since(start)};
 }
 
 }  // namespace

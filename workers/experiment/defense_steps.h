@@ -18,7 +18,8 @@ struct PruningPlan {
   size_t stop = 0;
   double wall_s = 0;
 };
-PruningPlan plan_pruning(const ExperimentSpec& spec, BackdooredModel& backdoored);
+PruningPlan plan_pruning(const ExperimentSpec& spec, BackdooredModel& backdoored,
+                         const ParallelContext& parallel = {});
 
 // One pruning setting: the stopping point ("stop") or a fixed rate ("rate").
 struct PruneSetting {
@@ -35,6 +36,7 @@ struct StepContext {
   BackdooredModel& backdoored;
   uint64_t seed;
   const LogFn& log;
+  ExecutionContext context{};  // the worker group, and the epoch-checkpoint folder of the task
 };
 
 // The "none" row (if wanted), the "prune" rows at the stop point and every rate (if wanted), and

@@ -54,7 +54,8 @@ EvalData make_eval_data(const ExperimentSpec& spec, const AttackSpec& attack, co
 }
 
 BackdooredModel train_backdoored(const ExperimentSpec& spec, const AttackSpec& attack,
-                                 const SeedData& data, uint64_t seed, const LogFn& log) {
+                                 const SeedData& data, uint64_t seed, const LogFn& log,
+                                 const ExecutionContext& context) {
   const auto start = std::chrono::steady_clock::now();
   const uint64_t aseed = attack_seed(seed, attack.name);
   const std::unique_ptr<Trigger> trigger = make_trigger(attack.trigger, data.shape);
@@ -65,12 +66,12 @@ BackdooredModel train_backdoored(const ExperimentSpec& spec, const AttackSpec& a
   out.model = out.recipe.make();
   if (attack.pruning_aware.enabled) {
     const PruningAwareOutcome pa = train_pruning_aware(*out.model, out.recipe, data.train, poisoned.data,
-                                                       spec.training, attack.pruning_aware, seed);
+                                                       spec.training, attack.pruning_aware, seed, context);
     out.decoys = pa.decoys;
     log(attack.name + ": pruning-aware attack reinstated " + std::to_string(pa.decoys.size()) +
         " dormant channels");
   } else {
-    const TrainStats stats = train_model(*out.model, poisoned.data, spec.training, seed);
+    const TrainStats stats = train_model(*out.model, poisoned.data, spec.training, seed, context, "train");
     log(attack.name + fmt(": trained %.0f steps at %.0f images/s", static_cast<double>(stats.steps),
                           stats.images_per_s));
   }

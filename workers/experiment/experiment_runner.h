@@ -12,6 +12,7 @@
 #include "results/result_tables.h"
 #include "workers/defenses/metrics.h"
 #include "workers/models/model_factory.h"
+#include "workers/training/execution_context.h"
 
 namespace fineprune {
 
@@ -39,8 +40,10 @@ class Trigger;
 EvalData make_eval_data(const ExperimentSpec& spec, const AttackSpec& attack, const SeedData& data,
                         const Trigger& trigger);
 
+// `context`: the worker group training together and the epoch-checkpoint folder (sweeps).
 BackdooredModel train_backdoored(const ExperimentSpec& spec, const AttackSpec& attack,
-                                 const SeedData& data, uint64_t seed, const LogFn& log);
+                                 const SeedData& data, uint64_t seed, const LogFn& log,
+                                 const ExecutionContext& context = {});
 
 // The rows one backdoored model yields: `curve` gets the pruning curve (stop point marked),
 // the return value one row per defense and pruning setting.

@@ -23,6 +23,6 @@ struct PruningAwareOutcome {
 PruningAwareOutcome train_pruning_aware(PrunableNet& model, const ModelRecipe& recipe,
                                         const TensorSet& clean_train, const TensorSet& poisoned_train,
                                         const TrainSpec& training, const PruningAwareSpec& attack,
-                                        uint64_t seed);
+                                        uint64_t seed, const ExecutionContext& context = {});
 
 }  // namespace fineprune

@@ -14,10 +14,20 @@ namespace {
 constexpr size_t kModelsKept = 4;
 }
 
-TaskExecutor::TaskExecutor(const ExperimentSpec& spec, std::string run_dir, LogFn log,
+TaskExecutor::TaskExecutor(const ExperimentSpec& spec, std::string run_dir, LogFn log, ParallelContext parallel,
                            std::string fail_kind, int fail_attempts)
-    : spec_(spec), run_dir_(std::move(run_dir)), log_(std::move(log)), fail_kind_(std::move(fail_kind)),
-      fail_attempts_(fail_attempts) {}
+    : spec_(spec), run_dir_(std::move(run_dir)), log_(std::move(log)), parallel_(parallel),
+      fail_kind_(std::move(fail_kind)), fail_attempts_(fail_attempts) {}
+
+std::string TaskExecutor::state_dir(const std::string& task_key) const {
+  return (std::filesystem::path(run_dir_) / "state" / task_key).string();
+}
+
+bool TaskExecutor::exists_for_group(bool exists_on_rank0) const {
+  torch::Tensor flag = torch::full({1}, parallel_.rank() == 0 && exists_on_rank0 ? 1 : 0, torch::kInt64);
+  sum_over_group(parallel_, flag);
+  return flag.item<int64_t>() > 0;
+}
 
 std::string TaskExecutor::models_dir() const {
   return (std::filesystem::path(run_dir_) / "models").string();
@@ -32,7 +42,8 @@ const SeedData& TaskExecutor::seed_data(int64_t seed) {
   return *data_;
 }
 
-BackdooredModel& TaskExecutor::backdoored(const Task& task, const std::string& train_key) {
+BackdooredModel& TaskExecutor::backdoored(const Task& task, const std::string& train_key,
+                                          const ExecutionContext& context) {
   auto it = models_.find(train_key);
   if (it != models_.end()) return it->second;
   if (models_.size() >= kModelsKept) {
@@ -41,17 +52,18 @@ BackdooredModel& TaskExecutor::backdoored(const Task& task, const std::string& t
   }
   const AttackSpec& attack = spec_.attacks.at(task.attack_index);
   const SeedData& data = seed_data(task.seed);
-  if (has_backdoored(models_dir(), train_key)) {
+  // Rank 0 decides, so that a model saved meanwhile by another group cannot split this one.
+  if (exists_for_group(has_backdoored(models_dir(), train_key))) {
     return models_.emplace(train_key, load_backdoored(spec_, attack, data, models_dir(), train_key)).first->second;
   }
-  BackdooredModel bd = train_backdoored(spec_, attack, data, static_cast<uint64_t>(task.seed), log_);
-  save_backdoored(bd, models_dir(), train_key);
+  BackdooredModel bd = train_backdoored(spec_, attack, data, static_cast<uint64_t>(task.seed), log_, context);
+  if (parallel_.rank() == 0) save_backdoored(bd, models_dir(), train_key);
   return models_.emplace(train_key, std::move(bd)).first->second;
 }
 
 const PruningPlan& TaskExecutor::plan_for(const std::string& train_key, BackdooredModel& bd) {
   auto it = plans_.find(train_key);
-  if (it == plans_.end()) it = plans_.emplace(train_key, plan_pruning(spec_, bd)).first;
+  if (it == plans_.end()) it = plans_.emplace(train_key, plan_pruning(spec_, bd, parallel_)).first;
   return it->second;
 }
 
@@ -66,11 +78,13 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
   }
   const AttackSpec& attack = spec_.attacks[task.attack_index];
   const std::string train_key = task.kind == TaskKind::Train ? task.key : task.deps.at(0);
-  BackdooredModel& bd = backdoored(task, train_key);
+  const ExecutionContext context{parallel_, state_dir(task.key)};
+  if (parallel_.rank() == 0) std::filesystem::create_directories(context.state_dir);
+  BackdooredModel& bd = backdoored(task, train_key, context);
   const LogFn seed_log = [&](const std::string& line) {
     log_("[seed " + std::to_string(task.seed) + "] " + line);
   };
-  const StepContext ctx{spec_, attack, bd, static_cast<uint64_t>(task.seed), seed_log};
+  const StepContext ctx{spec_, attack, bd, static_cast<uint64_t>(task.seed), seed_log, context};
 
   TaskOutcome out;
   out.key = task.key;
@@ -98,6 +112,11 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
   for (ResultRow& r : out.results) r.key = task.key;
   for (CurveRow& r : out.curves) r.key = task.key;
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Done: its epoch checkpoints are not needed any more.
+  if (parallel_.rank() == 0) {
+    std::error_code ec;
+    std::filesystem::remove_all(context.state_dir, ec);
+  }
   return out;
 }
 

@@ -16,26 +16,34 @@ namespace fineprune {
 
 class TaskExecutor {
  public:
-  // `run_dir`: where trained models are saved (`<run_dir>/models/<train key>.pt`), shared by all
-  // ranks. `fail_kind`/`fail_attempts`: test-only fault injection: tasks of that kind throw on
-  // attempts 1..fail_attempts.
-  TaskExecutor(const ExperimentSpec& spec, std::string run_dir, LogFn log,
+  // `run_dir`: where trained models are saved (`<run_dir>/models/<train key>.pt`) and where
+  // training keeps its epoch checkpoints (`<run_dir>/state/<task key>/`), shared by all ranks.
+  // `parallel`: the worker group this rank trains with; every rank of it runs the same tasks in
+  // the same order (rank 0 alone writes files). `fail_kind`/`fail_attempts`: test-only fault
+  // injection: tasks of that kind throw on attempts 1..fail_attempts.
+  TaskExecutor(const ExperimentSpec& spec, std::string run_dir, LogFn log, ParallelContext parallel = {},
                std::string fail_kind = "", int fail_attempts = 0);
 
-  // Throws on failure (the caller reports it to the master). Result rows carry the task's key.
+  // Throws on failure (the caller reports it to the master), and TaskInterrupted when a stop
+  // was requested (its training state is kept for the next attempt). Result rows carry the
+  // task's key.
   TaskOutcome run(const Assignment& assignment);
 
  private:
   const SeedData& seed_data(int64_t seed);
   // The model a defense task starts from: in memory, else from the run directory, else trained
   // here (deterministic, so the same model) and saved.
-  BackdooredModel& backdoored(const Task& task, const std::string& train_key);
+  BackdooredModel& backdoored(const Task& task, const std::string& train_key, const ExecutionContext& context);
   const PruningPlan& plan_for(const std::string& train_key, BackdooredModel& bd);
   std::string models_dir() const;
+  std::string state_dir(const std::string& task_key) const;
+  // Rank 0's answer to "is this file there?", the same on every rank of the group.
+  bool exists_for_group(bool exists_on_rank0) const;
 
   const ExperimentSpec& spec_;
   std::string run_dir_;
   LogFn log_;
+  ParallelContext parallel_;
   std::string fail_kind_;
   int fail_attempts_;
   int64_t data_seed_ = -1;

@@ -1,7 +1,8 @@
 // What a worker rank does during a sweep. The leader of each group asks the master for tasks
-// (orchestrator/protocol.h), runs them, and reports rows or failures; the other ranks of the group
-// wait for the leader's stop. (Data-parallel training across a group's ranks is a later stage:
-// until then a group's members idle, polling, without using a core.)
+// (orchestrator/protocol.h) and passes each one on to the group's other ranks over the group
+// communicator; every rank of the group then runs it together, training and evaluating
+// data-parallel (workers/parallel/), and the leader alone reports rows, failures or interruptions.
+// Between tasks the members wait in a polling receive, without using a core.
 #pragma once
 
 #include <mpi.h>
@@ -19,7 +20,13 @@ struct WorkerOptions {
   int fail_attempts = 0;
 };
 
-// `group`: this rank's worker-group communicator (rank 0 in it is the leader).
+// `group`: this rank's worker-group communicator (rank 0 in it is the leader). Throws
+// ConfigError when the sweep's parallel.backend cannot be had here (see all_reduce_factory.h).
+//
+// Known limit: a failure on one rank of a group only (a file one node cannot read, a device
+// error) leaves the others waiting in a collective; failures that every rank meets alike (bad
+// numerics, a missing data file on a shared file system, the test fault injection) are reported
+// as usual.
 void run_worker(const ExperimentSpec& spec, MPI_Comm group, const WorkerOptions& options);
 
 }  // namespace fineprune

@@ -1,0 +1,185 @@
+// Data-parallel training and evaluation over the MPI backend, run under mpiexec with 2 and 3 ranks
+// (tests/parallel/CMakeLists.txt). The defining property: a group of R ranks with global batch B
+// ends with the weights one rank gets alone with batch B.
+#include <gtest/gtest.h>
+#include <mpi.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "common/error.h"
+#include "common/experiment_spec.h"
+#include "common/stop_request.h"
+#include "tests/parallel/parallel_fixtures.h"
+#include "workers/defenses/pruning.h"
+#include "workers/parallel/all_reduce_factory.h"
+#include "workers/training/trainer.h"
+
+namespace fineprune {
+namespace {
+
+using parallel_test::flat_state;
+using parallel_test::seeded_model;
+using parallel_test::synthetic_set;
+
+class GroupTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    if (size_ < 2) GTEST_SKIP() << "needs mpiexec -n 2 or more";
+    group_ = make_group_parallel("mpi", 25, MPI_COMM_WORLD, "test.yaml");
+  }
+  const ParallelContext& parallel() const { return group_.context; }
+  ExecutionContext context() const {
+    ExecutionContext c;
+    c.parallel = group_.context;
+    return c;
+  }
+  // Whether every rank holds exactly rank 0's copy of `t`.
+  bool same_on_every_rank(const torch::Tensor& t) {
+    torch::Tensor root = t.clone();
+    group_.all_reduce->broadcast(root, 0);
+    torch::Tensor equal = torch::full({1}, torch::equal(root, t) ? 1 : 0, torch::kInt64);
+    group_.all_reduce->sum(equal);
+    return equal.item<int64_t>() == size_;
+  }
+
+  int size_ = 1;
+  GroupParallel group_;
+};
+
+TrainSpec train_spec(int64_t epochs, int64_t batch) {
+  TrainSpec spec;
+  spec.epochs = epochs;
+  spec.batch_size = batch;
+  return spec;
+}
+
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+TEST_F(GroupTest, MpiBackendSumsAndBroadcasts) {
+  EXPECT_EQ(group_.all_reduce->backend(), "mpi");
+  EXPECT_EQ(group_.all_reduce->size(), size_);
+  const int rank = group_.all_reduce->rank();
+  torch::Tensor f = torch::full({1000}, rank + 1.0f);
+  group_.all_reduce->sum(f);
+  EXPECT_TRUE(torch::equal(f, torch::full({1000}, size_ * (size_ + 1) / 2.0f)));
+  torch::Tensor d = torch::full({3}, 0.5 * rank, torch::kFloat64);
+  group_.all_reduce->sum(d);
+  EXPECT_DOUBLE_EQ(d[2].item<double>(), 0.5 * size_ * (size_ - 1) / 2);
+  torch::Tensor i = torch::full({2}, int64_t{1} << 40, torch::kInt64);
+  group_.all_reduce->sum(i);
+  EXPECT_EQ(i[0].item<int64_t>(), size_ * (int64_t{1} << 40));
+  torch::Tensor empty = torch::empty({0});
+  group_.all_reduce->sum(empty);  // nothing to do, and no hang
+  torch::Tensor b = torch::arange(4, torch::kFloat32) + 10.0f * rank;
+  group_.all_reduce->broadcast(b, size_ - 1);
+  EXPECT_TRUE(torch::equal(b, torch::arange(4, torch::kFloat32) + 10.0f * (size_ - 1)));
+}
+
+// 300 images in batches of 64: four full batches and one of 44 (uneven over 3 ranks: 15 15 14).
+TEST_F(GroupTest, GroupFollowsOneRankWithTheSameGlobalBatch) {
+  const TensorSet data = synthetic_set(300, 7);
+  const TrainSpec spec = train_spec(2, 64);
+  auto alone = seeded_model("small_cnn", 5);
+  const TrainStats alone_stats = train_model(*alone, data, spec, 11);
+  auto grouped = seeded_model("small_cnn", 5);
+  const TrainStats group_stats = train_model(*grouped, data, spec, 11, context());
+  EXPECT_EQ(group_stats.steps, alone_stats.steps);
+  EXPECT_EQ(group_stats.steps, 10);
+  const torch::Tensor a = flat_state(*alone), g = flat_state(*grouped);
+  EXPECT_LT(max_abs_diff(a, g), 1e-5) << "largest weight " << a.abs().max().item<double>();
+  EXPECT_NEAR(group_stats.last_epoch_loss, alone_stats.last_epoch_loss, 1e-5);
+  EXPECT_GT(max_abs_diff(a, flat_state(*seeded_model("small_cnn", 5))), 1e-3) << "training changed nothing";
+  EXPECT_TRUE(same_on_every_rank(g));
+}
+
+// 129 images in batches of 64: the last batch holds one image, so every rank but the first has
+// an empty shard at that step.
+TEST_F(GroupTest, LastBatchSmallerThanTheGroupLeavesRanksEmptyAndStillAgrees) {
+  const TensorSet data = synthetic_set(129, 8);
+  const TrainSpec spec = train_spec(3, 64);
+  auto alone = seeded_model("small_cnn", 6);
+  train_model(*alone, data, spec, 12);
+  auto grouped = seeded_model("small_cnn", 6);
+  train_model(*grouped, data, spec, 12, context());
+  EXPECT_LT(max_abs_diff(flat_state(*alone), flat_state(*grouped)), 1e-5);
+}
+
+TEST_F(GroupTest, ShardedEvaluationMatchesTheWholeSet) {
+  const TensorSet data = synthetic_set(1001, 9);
+  auto model = seeded_model("small_cnn", 4);
+  train_model(*model, data.slice(0, 512), train_spec(1, 64), 3, context());
+  const torch::Tensor whole = predict(*model, data.x, 100);
+  const torch::Tensor sharded = predict(*model, data.x, 100, parallel());
+  ASSERT_EQ(sharded.sizes(), whole.sizes());
+  // Each image's prediction depends on that image alone; batching may move a logit by rounding.
+  EXPECT_LE(whole.ne(sharded).sum().item<int64_t>(), 2);
+  EXPECT_NEAR(accuracy(*model, data, parallel()), accuracy(*model, data), 2.0 / 1001);
+  const torch::Tensor act = mean_channel_activation(*model, data.x, parallel());
+  EXPECT_LT(max_abs_diff(act, mean_channel_activation(*model, data.x)), 1e-5);
+  EXPECT_TRUE(same_on_every_rank(act));
+}
+
+// BatchNorm normalises each rank's shard with the shard's own statistics while training (as
+// DDP without SyncBatchNorm); afterwards every rank holds one model, running statistics averaged.
+TEST_F(GroupTest, BatchNormModelsEndIdenticalOnEveryRank) {
+  const TensorSet data = synthetic_set(256, 10);
+  auto model = seeded_model("vgg", 3);
+  const TrainStats stats = train_model(*model, data, train_spec(2, 64), 5, context());
+  EXPECT_TRUE(std::isfinite(stats.last_epoch_loss));
+  const torch::Tensor state = flat_state(*model, true);
+  EXPECT_TRUE(same_on_every_rank(state));
+  // Per-rank statistics: not bit-identical to one rank alone, but the same training.
+  auto alone = seeded_model("vgg", 3);
+  train_model(*alone, data, train_spec(2, 64), 5);
+  EXPECT_LT(max_abs_diff(flat_state(*alone), flat_state(*model)), 0.5);
+}
+
+TEST_F(GroupTest, TrainingStoppedAfterAnEpochResumesToTheSameWeights) {
+  const TensorSet data = synthetic_set(200, 11);
+  const TrainSpec spec = train_spec(3, 50);
+  int token = static_cast<int>(getpid());
+  MPI_Bcast(&token, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  const std::string dir = (std::filesystem::temp_directory_path() / ("fineprune-resume-" + std::to_string(token))).string();
+  if (parallel().rank() == 0) std::filesystem::create_directories(dir);
+  MPI_Barrier(MPI_COMM_WORLD);
+  ExecutionContext with_state = context();
+  with_state.state_dir = dir;
+
+  auto uninterrupted = seeded_model("small_cnn", 2);
+  train_model(*uninterrupted, data, spec, 21, context());
+
+  // A stop asked of the last rank alone stops the whole group after the first epoch.
+  if (parallel().rank() == size_ - 1) request_stop();
+  auto first = seeded_model("small_cnn", 2);
+  EXPECT_THROW(train_model(*first, data, spec, 21, with_state), TaskInterrupted);
+  clear_stop_request();
+  MPI_Barrier(MPI_COMM_WORLD);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/train.state"));
+
+  auto resumed = seeded_model("small_cnn", 2);
+  const TrainStats stats = train_model(*resumed, data, spec, 21, with_state);
+  EXPECT_EQ(stats.steps, 8);  // epochs 2 and 3 only
+  EXPECT_EQ(max_abs_diff(flat_state(*uninterrupted), flat_state(*resumed)), 0.0);
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (parallel().rank() == 0) std::filesystem::remove_all(dir);
+}
+
+TEST_F(GroupTest, NcclWithoutAGpuIsRefusedOnEveryRank) {
+  if (nccl_built() && torch::cuda::is_available()) GTEST_SKIP() << "a GPU is here";
+  EXPECT_THROW(make_group_parallel("nccl", 25, MPI_COMM_WORLD, "test.yaml"), ConfigError);
+}
+
+TEST_F(GroupTest, AutoPicksMpiOnCpu) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is here";
+  const GroupParallel g = make_group_parallel("auto", 1, MPI_COMM_WORLD, "test.yaml");
+  ASSERT_NE(g.all_reduce, nullptr);
+  EXPECT_EQ(g.all_reduce->backend(), "mpi");
+  EXPECT_EQ(g.context.bucket_bytes, 1 << 20);
+  EXPECT_EQ(g.context.device, torch::Device(torch::kCPU));
+}
+
+}  // namespace
+}  // namespace fineprune

@@ -1,0 +1,70 @@
+// MPI all-reduce and broadcast of CPU tensors.
+#include "workers/parallel/mpi_all_reduce.h"
+
+#include <chrono>
+#include <limits>
+
+#include "common/error.h"
+#include "orchestrator/mpi_channel.h"
+
+namespace fineprune {
+
+namespace {
+
+MPI_Datatype mpi_type(const torch::Tensor& t) {
+  switch (t.scalar_type()) {
+    case torch::kFloat32: return MPI_FLOAT;
+    case torch::kFloat64: return MPI_DOUBLE;
+    case torch::kInt64: return MPI_INT64_T;
+    default: throw Error(std::string("MPI all-reduce: unsupported tensor type ") + c10::toString(t.scalar_type()));
+  }
+}
+
+int element_count(const torch::Tensor& t) {
+  if (!t.device().is_cpu()) throw Error("MPI all-reduce: the tensor is on " + t.device().str() + ", not the CPU");
+  if (!t.is_contiguous()) throw Error("MPI all-reduce: the tensor is not contiguous");
+  if (t.numel() > std::numeric_limits<int>::max()) throw Error("MPI all-reduce: tensor too large for one call");
+  return static_cast<int>(t.numel());
+}
+
+// A nonblocking collective moves on only inside MPI_Test. The ranks of a group reach a collective
+// within moments of each other, so the first 200 us poll without pause (a small all-reduce ends
+// there, and a large one streams at full speed); after that the wait sleeps between polls,
+// growing to 1 ms, so a rank waiting for a slower peer leaves the cores to training.
+void wait(MPI_Request& request, const char* call) {
+  const auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+  Backoff backoff(1000);
+  for (;;) {
+    int done = 0;
+    mpi_check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), call);
+    if (done) return;
+    if (std::chrono::steady_clock::now() < spin_until) continue;
+    backoff.sleep();
+  }
+}
+
+}  // namespace
+
+MpiAllReduce::MpiAllReduce(MPI_Comm group) : group_(group) {
+  mpi_check(MPI_Comm_rank(group_, &rank_), "MPI_Comm_rank");
+  mpi_check(MPI_Comm_size(group_, &size_), "MPI_Comm_size");
+}
+
+void MpiAllReduce::sum(torch::Tensor& tensor) {
+  const int count = element_count(tensor);
+  if (count == 0) return;
+  MPI_Request request;
+  mpi_check(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), count, mpi_type(tensor), MPI_SUM, group_, &request),
+            "MPI_Iallreduce");
+  wait(request, "MPI_Iallreduce (MPI_Test)");
+}
+
+void MpiAllReduce::broadcast(torch::Tensor& tensor, int root) {
+  const int count = element_count(tensor);
+  if (count == 0) return;
+  MPI_Request request;
+  mpi_check(MPI_Ibcast(tensor.data_ptr(), count, mpi_type(tensor), root, group_, &request), "MPI_Ibcast");
+  wait(request, "MPI_Ibcast (MPI_Test)");
+}
+
+}  // namespace fineprune

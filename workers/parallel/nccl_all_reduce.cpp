@@ -1,0 +1,111 @@
+// NCCL all-reduce and broadcast; every CUDA and NCCL call is checked in one place.
+#include "workers/parallel/nccl_all_reduce.h"
+
+#include <cuda_runtime.h>
+#include <nccl.h>
+
+#include <cstdlib>
+
+#include "common/error.h"
+#include "orchestrator/mpi_channel.h"
+
+namespace fineprune {
+
+namespace {
+
+std::string where() { return " (host " + host_name() + ", rank " + std::to_string(world_rank()) + ")"; }
+
+void cuda_check(cudaError_t rc, const char* call) {
+  if (rc != cudaSuccess) throw Error(std::string(call) + " failed: " + cudaGetErrorString(rc) + where());
+}
+
+ncclDataType_t nccl_type(const torch::Tensor& t) {
+  switch (t.scalar_type()) {
+    case torch::kFloat32: return ncclFloat32;
+    case torch::kFloat64: return ncclFloat64;
+    case torch::kInt64: return ncclInt64;
+    default: throw Error(std::string("NCCL all-reduce: unsupported tensor type ") + c10::toString(t.scalar_type()));
+  }
+}
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
+
+}  // namespace
+
+int local_cuda_device(MPI_Comm world) {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) return -1;
+  int local = env_int("SLURM_LOCALID", env_int("OMPI_COMM_WORLD_LOCAL_RANK", -1));
+  if (local < 0) {
+    MPI_Comm node;
+    mpi_check(MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+    mpi_check(MPI_Comm_rank(node, &local), "MPI_Comm_rank");
+    MPI_Comm_free(&node);
+  }
+  return local % count;
+}
+
+struct NcclAllReduce::Impl {
+  ncclComm_t comm = nullptr;
+  cudaStream_t stream = nullptr;
+  int rank = 0, size = 1, device = -1;
+
+  // On an NCCL error the communicator is aborted before throwing: the other ranks' collectives
+  // fail instead of waiting forever.
+  void check(ncclResult_t rc, const char* call) {
+    if (rc == ncclSuccess) return;
+    const std::string message = std::string(call) + " failed: " + ncclGetErrorString(rc) + where();
+    if (comm) {
+      ncclCommAbort(comm);
+      comm = nullptr;
+    }
+    throw Error(message);
+  }
+
+  void run(torch::Tensor& tensor, bool reduce, int root) {
+    if (tensor.numel() == 0) return;
+    torch::Tensor work = tensor.is_cuda() ? tensor : tensor.to(torch::Device(torch::kCUDA, device));
+    if (!work.is_contiguous()) throw Error("NCCL all-reduce: the tensor is not contiguous");
+    cuda_check(cudaSetDevice(device), "cudaSetDevice");
+    cuda_check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+    const size_t count = static_cast<size_t>(work.numel());
+    if (reduce) {
+      check(ncclAllReduce(work.data_ptr(), work.data_ptr(), count, nccl_type(work), ncclSum, comm, stream),
+            "ncclAllReduce");
+    } else {
+      check(ncclBroadcast(work.data_ptr(), work.data_ptr(), count, nccl_type(work), root, comm, stream),
+            "ncclBroadcast");
+    }
+    cuda_check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+    if (!tensor.is_cuda()) tensor.copy_(work.cpu());
+  }
+};
+
+NcclAllReduce::NcclAllReduce(MPI_Comm group) : impl_(std::make_unique<Impl>()) {
+  mpi_check(MPI_Comm_rank(group, &impl_->rank), "MPI_Comm_rank");
+  mpi_check(MPI_Comm_size(group, &impl_->size), "MPI_Comm_size");
+  impl_->device = local_cuda_device(MPI_COMM_WORLD);
+  if (impl_->device < 0) throw Error("NCCL backend: no CUDA device is visible" + where());
+  cuda_check(cudaSetDevice(impl_->device), "cudaSetDevice");
+  cuda_check(cudaStreamCreate(&impl_->stream), "cudaStreamCreate");
+  ncclUniqueId id;
+  if (impl_->rank == 0) impl_->check(ncclGetUniqueId(&id), "ncclGetUniqueId");
+  mpi_check(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, group), "MPI_Bcast (NCCL unique id)");
+  impl_->check(ncclCommInitRank(&impl_->comm, impl_->size, id, impl_->rank), "ncclCommInitRank");
+}
+
+NcclAllReduce::~NcclAllReduce() {
+  if (impl_->comm) ncclCommDestroy(impl_->comm);
+  if (impl_->stream) cudaStreamDestroy(impl_->stream);
+}
+
+int NcclAllReduce::rank() const { return impl_->rank; }
+int NcclAllReduce::size() const { return impl_->size; }
+int NcclAllReduce::device_index() const { return impl_->device; }
+void NcclAllReduce::sum(torch::Tensor& tensor) { impl_->run(tensor, true, 0); }
+void NcclAllReduce::broadcast(torch::Tensor& tensor, int root) { impl_->run(tensor, false, root); }
+
+}  // namespace fineprune
