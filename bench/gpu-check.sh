@@ -3,7 +3,11 @@
 # inside its Python torch) and runs the GPU tests and benchmarks. Used on the lent device machine
 # (bench/README.md, "GPU"); it needs nvcc, a CUDA PyTorch and cmake there.
 #
-#   bench/gpu-check.sh OUT_DIR [DEBS_DIR]
+#   bench/gpu-check.sh OUT_DIR [DEBS_DIR] [FASHION_MNIST_DIR]
+#
+# With FASHION_MNIST_DIR (the four IDX .gz files), it also builds `fineprune` and times the
+# default sweep (configs/fmnist-demo.yaml) with one worker on the GPU, its result file and report
+# left in OUT_DIR.
 #
 # DEBS_DIR (default .devdeps) holds Debian packages for what the machine may lack (OpenMPI,
 # HDF5, yaml-cpp, GoogleTest, CLI11): their files are unpacked over / without replacing any
@@ -11,6 +15,7 @@
 set -uo pipefail
 out=${1:?usage: bench/gpu-check.sh OUT_DIR [DEBS_DIR]}
 debs=${2:-.devdeps}
+fmnist=${3:-}
 mkdir -p "$out"
 exec > >(tee "$out/gpu-check.log") 2>&1
 step() { echo; echo "== $* ($(date +%T))"; }
@@ -50,19 +55,30 @@ cmake --build build-gpu -j "$(nproc)" --target test_parallel_units test_parallel
 [[ -x build-gpu/tests/parallel/test_parallel_gpu ]] || exit 1
 
 step "GPU tests (one rank)"
-mpirun -n 1 build-gpu/tests/parallel/test_parallel_gpu
+mpirun -n 1 --bind-to none build-gpu/tests/parallel/test_parallel_gpu
 echo "test_parallel_gpu exit $?"
 build-gpu/tests/parallel/test_parallel_units --gtest_brief=1
 echo "test_parallel_units exit $?"
 
 step "NCCL all-reduce, one rank (bus bandwidth is 0 by definition for one rank; algbw shows the per-call cost)"
-mpirun -n 1 build-gpu/bench/allreduce_bench nccl
+mpirun -n 1 --bind-to none build-gpu/bench/allreduce_bench nccl
 
 step "step time: | model | device | ranks | batch | backend | buckets | compute ms | comm ms | update ms | step ms | images/s |"
 for model in small_cnn vgg; do
   for batch in 128 1024; do
-    mpirun -n 1 build-gpu/bench/step_time_bench --model $model --batch $batch --steps 50
-    mpirun -n 1 build-gpu/bench/step_time_bench --model $model --batch $batch --steps 20 --backend mpi --threads "$(nproc)"
+    mpirun -n 1 --bind-to none build-gpu/bench/step_time_bench --model $model --batch $batch --steps 50
+    mpirun -n 1 --bind-to none build-gpu/bench/step_time_bench --model $model --batch $batch --steps 20 --backend mpi --threads "$(nproc)"
   done
 done
+if [[ -n "$fmnist" ]]; then
+  step "default sweep on the GPU (one worker: master + 1 rank)"
+  mkdir -p /usr/share/datasets/fashion-mnist && cp "$fmnist"/*.gz /usr/share/datasets/fashion-mnist/
+  cmake --build build-gpu -j "$(nproc)" --target fineprune 2>&1 | grep -E 'error|Built target fineprune$'
+  start=$(date +%s)
+  mpirun -n 2 --bind-to none build-gpu/cli/fineprune run configs/fmnist-demo.yaml --out "$out/gpu-demo.h5" \
+    --fresh --threads 8 --progress-interval 20
+  echo "fineprune run exit $?, $(( $(date +%s) - start )) s"
+  build-gpu/cli/fineprune report "$out/gpu-demo.h5" --out "$out/gpu-demo-report.md"
+  cat "$out/gpu-demo-report.md"
+fi
 step done
