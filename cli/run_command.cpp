@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include <iostream>
+#include <thread>
 #include <vector>
 
 #include "cli/sweep_commands.h"
@@ -53,7 +54,17 @@ int training_threads(int requested) {
   mpi_check(MPI_Allreduce(&has_master, &masters, 1, MPI_INT, MPI_SUM, node), "MPI_Allreduce");
   MPI_Comm_free(&node);
   const int trainers = std::max(1, local - masters);
-  return std::max(1, choose_thread_count(0) / trainers);
+  const int allowed = choose_thread_count(0);  // the cores this rank may run on
+  const int node_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (allowed < node_cores && allowed < node_cores / trainers && world_rank() == 1) {
+    // OpenMPI binds each rank to one core when it starts 1 or 2 ranks: a worker would then train
+    // with one thread on a many-core node.
+    std::cerr << "fineprune: warning: rank 1 may run on " << allowed << " of this node's " << node_cores
+              << " cores (the launcher bound it), so it trains with " << std::max(1, allowed / trainers)
+              << " threads instead of " << node_cores / trainers
+              << ": launch with mpirun --bind-to none (or srun --cpu-bind=none)" << std::endl;
+  }
+  return std::max(1, allowed / trainers);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/file_tree.h"
 #include "results/gnuplot_runner.h"
 
 namespace fineprune {
@@ -59,10 +60,7 @@ class ScratchDir {
     }
     path_ = pattern;
   }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
+  ~ScratchDir() { remove_tree(path_.string()); }
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
   fs::path file(const std::string& name) const { return path_ / name; }

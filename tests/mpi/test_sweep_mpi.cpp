@@ -184,6 +184,17 @@ TEST_F(SweepMpi, RanksPerWorkerMustDivideTheWorkerRanks) {
   EXPECT_FALSE(file_exists(out));
 }
 
+TEST_F(SweepMpi, NcclWithoutAGpuStopsEveryRankBeforeAnyWork) {
+  if (fs::exists("/dev/nvidia0")) GTEST_SKIP() << "a GPU is here";
+  const std::string yaml = dir_.file("nccl.yaml");
+  write_text(yaml, tiny_sweep_yaml() + "parallel: {backend: nccl}\n");
+  const std::string out = dir_.file("tiny.h5");
+  const RunResult r = run_sweep(3, sweep_args(yaml, out, {"--ranks-per-worker", "2"}), scratch_.path());
+  EXPECT_EQ(r.exit_code, 2) << r.all();
+  EXPECT_NE(r.err.find(yaml + ": parallel.backend: nccl was asked for"), std::string::npos) << r.err;
+  EXPECT_FALSE(file_exists(out));
+}
+
 TEST_F(SweepMpi, PlanCountsTasksAndWhatIsDone) {
   const RunResult before = run_fineprune({"plan", yaml_, "--out", dir_.file("none.h5"), "--summary"}, scratch_.path());
   ASSERT_EQ(before.exit_code, 0) << before.all();

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/file_tree.h"
 #include "orchestrator/mpi_channel.h"
 #include "workers/experiment/backdoored_store.h"
 
@@ -113,10 +114,7 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
   for (CurveRow& r : out.curves) r.key = task.key;
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Done: its epoch checkpoints are not needed any more.
-  if (parallel_.rank() == 0) {
-    std::error_code ec;
-    std::filesystem::remove_all(context.state_dir, ec);
-  }
+  if (parallel_.rank() == 0) remove_tree(context.state_dir);
   return out;
 }
 
