@@ -172,6 +172,10 @@ RunResult launch(const std::vector<std::string>& argv, const std::string& scratc
         last_sample = Clock::now();
       }
     }
+    if (!r.signalled && options.signal_when && options.signal_when(read_bytes(out_path))) {
+      ::kill(pid, options.signal);
+      r.signalled = true;
+    }
     if (options.kill_when && options.kill_when(read_bytes(out_path))) {
       kill_tree(pid);
       r.killed = true;

@@ -26,6 +26,7 @@ constexpr int kTinyLastConvWidth = 16;  // channels the pruning curve walks thro
 struct RunResult {
   int exit_code = -1;       // mpiexec's exit status; -1 if it was killed or did not exit normally
   bool killed = false;      // the test killed it (kill_when said so)
+  bool signalled = false;   // signal_when said so and the signal was sent
   bool timed_out = false;   // it ran past the timeout and was killed
   std::string out, err;     // its stdout and stderr
   double wall_s = 0;
@@ -39,6 +40,10 @@ struct RunOptions {
   // Polled with the stdout so far, about every 50 ms: true kills the whole process tree at once
   // (SIGSTOP to every process first, then SIGKILL), as a node crash would.
   std::function<bool(const std::string& out)> kill_when;
+  // Polled likewise until it first says true: then `signal` goes to mpiexec alone (which
+  // forwards SIGUSR1 and SIGUSR2 to every rank), once.
+  std::function<bool(const std::string& out)> signal_when;
+  int signal = 0;
 };
 
 // Runs `mpiexec --oversubscribe -n <ranks> fineprune run <args...>` in its own process group,

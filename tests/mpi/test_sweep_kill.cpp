@@ -2,7 +2,9 @@
 // same tables as an uninterrupted run: nothing lost, nothing duplicated.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 #include "sweep_fixture.h"
 
@@ -53,6 +55,49 @@ TEST_F(SweepMpi, KilledSweepResumesToTheSameTables) {
   EXPECT_EQ(done_task_keys(b.tasks), done_task_keys(a.file.tasks));
   expect_same_results(a.file.results, b.results, "killed and resumed vs uninterrupted");
   expect_same_curves(a.file.curves, b.curves, "killed and resumed vs uninterrupted");
+}
+
+// Whether any training of the sweep has saved an epoch: <run dir>/state/<task key>/train.state.
+bool some_epoch_saved(const std::string& run_dir) {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(run_dir + "/state", ec)) {
+    if (std::filesystem::exists(task.path() / "train.state")) return true;
+  }
+  return false;
+}
+
+// Slurm's warning before a time limit, outside Slurm: SIGUSR1 to mpiexec while the models train.
+// The trainings stop at their next epoch boundary with their state saved, the master records
+// nothing as failed and exits 3; the same command resumes from the saved epochs and ends with the
+// tables of an uninterrupted run.
+TEST_F(SweepMpi, StopSignalMidTrainingSavesEpochsAndTheRerunEndsWithTheSameTables) {
+  // Eight epochs, so that the stop lands inside the trainings.
+  std::string text = tiny_sweep_yaml("[1]");
+  const std::string three = "training: {epochs: 3,";
+  text.replace(text.find(three), three.size(), "training: {epochs: 8,");
+  write_text(yaml_, text);
+  const std::string whole = dir_.file("whole.h5"), stopped = dir_.file("stopped.h5");
+  const RunResult reference_run = run_sweep(3, sweep_args(yaml_, whole), scratch_.path());
+  ASSERT_EQ(reference_run.exit_code, 0) << reference_run.all();
+
+  RunOptions options;
+  const std::string run_dir = dir_.file("stopped.run");  // the default: the output name with .run for .h5
+  options.signal_when = [&](const std::string&) { return some_epoch_saved(run_dir); };
+  options.signal = SIGUSR1;
+  const RunResult first = run_sweep(3, sweep_args(yaml_, stopped), scratch_.path(), options);
+  ASSERT_TRUE(first.signalled) << first.all();
+  EXPECT_EQ(first.exit_code, 3) << first.all();
+  EXPECT_NE(first.out.find("sweep interrupted"), std::string::npos) << first.out;
+  EXPECT_TRUE(some_epoch_saved(run_dir)) << "no training state left to resume from";
+  const ResultFile partial = read_result_file(stopped);
+  for (const TaskRow& t : partial.tasks) EXPECT_EQ(t.status, "done") << t.kind << " " << t.error;
+
+  const RunResult second = run_sweep(3, sweep_args(yaml_, stopped), scratch_.path());
+  ASSERT_EQ(second.exit_code, 0) << second.all();
+  EXPECT_FALSE(some_epoch_saved(run_dir)) << "finished tasks leave no state behind";
+  const ResultFile a = read_result_file(whole), b = read_result_file(stopped);
+  expect_same_results(a.results, b.results, "stopped and resumed vs uninterrupted");
+  expect_same_curves(a.curves, b.curves, "stopped and resumed vs uninterrupted");
 }
 
 }  // namespace
