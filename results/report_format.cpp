@@ -182,8 +182,10 @@ std::string format_report_notes(const ReportTable& t) {
   if (t.sweep && t.tasks_expected > 0) {
     std::map<std::string, int> by_status;
     for (const MissingTask& m : t.missing) ++by_status[m.status];
-    out += "Tasks: " + std::to_string(t.tasks_done) + " of " + std::to_string(t.tasks_expected) +
-           " done";
+    // Trainings write no rows of their own (their failure shows as blocked tasks), so they are not
+    // counted: say so, since `fineprune run` counts them.
+    out += "Tasks that write rows (trainings not counted): " + std::to_string(t.tasks_done) + " of " +
+           std::to_string(t.tasks_expected) + " done";
     for (const char* s : {"failed", "blocked", "pending"}) {
       if (by_status[s] > 0) out += ", " + std::to_string(by_status[s]) + " " + s;
     }

@@ -142,7 +142,7 @@ TEST(ReportE2e, SweepFileSaysWhatFailedAndWhatIsPending) {
   const RunResult r = run_fineprune({"report", sweep}, f.scratch);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("(sweep)"), std::string::npos);
-  EXPECT_NE(r.out.find("Tasks: 1 of 4 done, 1 failed, 2 pending."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Tasks that write rows (trainings not counted): 1 of 4 done, 1 failed, 2 pending."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("- badnets seed 1: finetune: failed after 3 attempt(s): disk full"), std::string::npos);
   EXPECT_NE(r.out.find("| badnets | finetune | - | 0/2 |"), std::string::npos) << r.out;
   // CSV keeps the data clean and says the same on stderr.

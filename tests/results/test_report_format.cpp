@@ -63,7 +63,7 @@ TEST(ReportFormat, MarkdownRowsShowMeanStdSeedsAndCost) {
 
 TEST(ReportFormat, MarkdownListsWhatIsMissing) {
   const std::string md = format_report(sample_table(), ReportFormat::Markdown);
-  EXPECT_NE(md.find("Tasks: 7 of 10 done, 1 failed, 1 blocked, 1 pending."), std::string::npos) << md;
+  EXPECT_NE(md.find("Tasks that write rows (trainings not counted): 7 of 10 done, 1 failed, 1 blocked, 1 pending."), std::string::npos) << md;
   EXPECT_NE(md.find("- bad_nets seed 3: fineprune rate 0.50: failed after 3 attempt(s): CUDA out of memory"),
             std::string::npos) << md;
   EXPECT_NE(md.find("- blended seed 1: finetune: blocked: training failed: x"), std::string::npos) << md;
@@ -91,7 +91,7 @@ TEST(ReportFormat, CompleteSweepSaysSo) {
   t.missing.clear();
   t.notes.clear();
   t.tasks_done = 10;
-  EXPECT_EQ(format_report_notes(t), "Tasks: 10 of 10 done (complete).\n");
+  EXPECT_EQ(format_report_notes(t), "Tasks that write rows (trainings not counted): 10 of 10 done (complete).\n");
   t.sweep = false;
   EXPECT_EQ(format_report_notes(t), "");
 }
