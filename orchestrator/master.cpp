@@ -74,7 +74,7 @@ class Master {
     start_ = Clock::now();
     last_progress_ = start_;
     size_t stopped = 0;
-    Backoff backoff;
+    Backoff backoff(20000, 200);  // after a message, the next of a burst usually follows at once
     while (stopped < leaders_.size()) {
       bool progressed = false;
       while (auto message = try_receive(MPI_COMM_WORLD, MPI_ANY_SOURCE)) {

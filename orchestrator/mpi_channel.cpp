@@ -51,7 +51,17 @@ void mpi_check(int rc, const char* call) {
               host_name() + ", rank " + std::to_string(world_rank()) + ")");
 }
 
+Backoff::Backoff(double max_micros, double spin_micros) : max_micros_(max_micros), spin_micros_(spin_micros) {
+  reset();
+}
+
+void Backoff::reset() {
+  micros_ = kFirstMicros;
+  spin_until_ = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<long>(spin_micros_));
+}
+
 void Backoff::sleep() {
+  if (spin_micros_ > 0 && std::chrono::steady_clock::now() < spin_until_) return;
   std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(micros_)));
   micros_ = std::min(micros_ * kFactor, max_micros_);
 }
@@ -83,7 +93,7 @@ std::optional<Message> try_receive(MPI_Comm comm, int source) {
 }
 
 Message wait_receive(MPI_Comm comm, int source) {
-  Backoff backoff;
+  Backoff backoff(20000, 200);  // a reply to a request usually comes within a few microseconds
   for (;;) {
     if (auto m = try_receive(comm, source)) return *m;
     backoff.sleep();

@@ -8,6 +8,7 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -49,11 +50,14 @@ Message wait_receive(MPI_Comm comm, int source);
 //
 // max_micros caps the sleep: 20 ms for the control plane (master, idle leaders); the all-reduce
 // of a worker group uses 1 ms, since its peers arrive within a step's time of each other.
+// spin_micros: for that long after construction or reset(), sleep() returns at once, so an answer
+// that comes quickly (a reply to a request just sent, the next message of a burst) is seen at
+// once; a long wait still sleeps. It costs at most spin_micros of CPU per wait.
 class Backoff {
  public:
-  explicit Backoff(double max_micros = kMaxMicros) : max_micros_(max_micros) {}
+  explicit Backoff(double max_micros = kMaxMicros, double spin_micros = 0);
   void sleep();
-  void reset() { micros_ = kFirstMicros; }
+  void reset();
 
  private:
   static constexpr double kFirstMicros = 20;
@@ -61,6 +65,8 @@ class Backoff {
   static constexpr double kMaxMicros = 20000;
   double micros_ = kFirstMicros;
   double max_micros_;
+  double spin_micros_;
+  std::chrono::steady_clock::time_point spin_until_;
 };
 
 }  // namespace fineprune

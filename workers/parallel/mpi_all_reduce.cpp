@@ -1,7 +1,6 @@
 // MPI all-reduce and broadcast of CPU tensors.
 #include "workers/parallel/mpi_all_reduce.h"
 
-#include <chrono>
 #include <limits>
 
 #include "common/error.h"
@@ -32,13 +31,11 @@ int element_count(const torch::Tensor& t) {
 // there, and a large one streams at full speed); after that the wait sleeps between polls,
 // growing to 1 ms, so a rank waiting for a slower peer leaves the cores to training.
 void wait(MPI_Request& request, const char* call) {
-  const auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
-  Backoff backoff(1000);
+  Backoff backoff(1000, 200);
   for (;;) {
     int done = 0;
     mpi_check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), call);
     if (done) return;
-    if (std::chrono::steady_clock::now() < spin_until) continue;
     backoff.sleep();
   }
 }
