@@ -11,7 +11,14 @@
 #
 # DEBS_DIR (default .devdeps) holds Debian packages for what the machine may lack (OpenMPI,
 # HDF5, yaml-cpp, GoogleTest, CLI11): their files are unpacked over / without replacing any
-# file already there. Everything is logged to OUT_DIR/gpu-check.log.
+# file already there. Everything is logged to OUT_DIR/gpu-check.log. The set used on the H200
+# (fetched on a Debian 12 machine into DEBS_DIR with `apt-get download`):
+#   libopenmpi-dev libopenmpi3 openmpi-bin openmpi-common libpmix2 libhwloc15 libhwloc-plugins
+#   libevent-core-2.1-7 libevent-pthreads-2.1-7 libfabric1 libucx0 libibverbs1 librdmacm1
+#   libnl-3-200 libnl-route-3-200 libpsm-infinipath1 libpsm2-2 libnuma1 libltdl7 libhdf5-dev
+#   libhdf5-103-1 libhdf5-hl-100 libsz2 libaec0 libyaml-cpp-dev libyaml-cpp0.7 libgtest-dev
+#   libcli11-dev zlib1g-dev
+# The exit status is that of the last step: read the log for the tests' and the sweep's own.
 set -uo pipefail
 out=${1:?usage: bench/gpu-check.sh OUT_DIR [DEBS_DIR]}
 debs=${2:-.devdeps}
