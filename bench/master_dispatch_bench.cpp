@@ -6,8 +6,6 @@
 //   mpirun -np 1+L build/bench/master_dispatch_bench TASKS OUT.h5
 //
 // Prints tasks/s and the master's CPU time. No torch.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "common/experiment_spec.h"
+#include "common/process_cpu.h"
 #include "common/hash.h"
 #include "orchestrator/master.h"
 #include "orchestrator/mpi_channel.h"
@@ -50,13 +49,6 @@ void fake_leader() {
   }
 }
 
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -81,11 +73,11 @@ int main(int argc, char** argv) {
   options.quiet = true;
   options.progress_interval_s = 1e9;
   const std::vector<fp::Task> tasks = empty_tasks(n);
-  const double cpu0 = cpu_seconds();
+  const double cpu0 = fp::process_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   const int rc = fp::run_master(spec, tasks, leaders, options);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu = cpu_seconds() - cpu0;
+  const double cpu = fp::process_cpu_seconds() - cpu0;
   std::printf("tasks %zu  leaders %zu  wall %.3f s  rate %.0f tasks/s  master cpu %.3f s (%.0f%% of a core)  exit %d\n",
               n, leaders.size(), wall, static_cast<double>(n) / wall, cpu, 100.0 * cpu / wall, rc);
   fp::mpi_finish();

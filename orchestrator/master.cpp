@@ -1,8 +1,6 @@
 // The sweep master loop.
 #include "orchestrator/master.h"
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -11,6 +9,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/process_cpu.h"
 #include "common/stop_request.h"
 #include "orchestrator/mpi_channel.h"
 #include "orchestrator/progress.h"
@@ -23,19 +22,15 @@ namespace fineprune {
 
 namespace {
 
-// ", master CPU 1.2 s (0.3% of one core)": the master's own user and system time, so that a
-// sweep's log shows that dispatching costs the workers nothing.
+// ", master CPU 1.2 s (0.3% of one core)": the master's own CPU time, so that a sweep's log
+// shows that dispatching costs the workers nothing.
 std::string master_cpu_note(double elapsed_s) {
-  rusage usage{};
-  if (getrusage(RUSAGE_SELF, &usage) != 0) return "";
-  const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+  const double cpu_s = process_cpu_seconds();
   char text[96];
   std::snprintf(text, sizeof text, ", master CPU %.1f s (%.1f%% of one core)", cpu_s,
                 elapsed_s > 0 ? 100.0 * cpu_s / elapsed_s : 0.0);
   return text;
 }
-
 
 using Clock = std::chrono::steady_clock;
 
@@ -74,7 +69,7 @@ class Master {
     start_ = Clock::now();
     last_progress_ = start_;
     size_t stopped = 0;
-    Backoff backoff(20000, 200);  // after a message, the next of a burst usually follows at once
+    Backoff backoff;
     while (stopped < leaders_.size()) {
       bool progressed = false;
       while (auto message = try_receive(MPI_COMM_WORLD, MPI_ANY_SOURCE)) {

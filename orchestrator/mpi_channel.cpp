@@ -51,32 +51,34 @@ void mpi_check(int rc, const char* call) {
               host_name() + ", rank " + std::to_string(world_rank()) + ")");
 }
 
-Backoff::Backoff(double max_micros, double spin_micros) : max_micros_(max_micros), spin_micros_(spin_micros) {
-  reset();
-}
+Backoff::Backoff(double max_micros) : max_micros_(max_micros) { reset(); }
 
 void Backoff::reset() {
   micros_ = kFirstMicros;
-  spin_until_ = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<long>(spin_micros_));
+  spin_until_ = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<long>(kSpinMicros));
 }
 
 void Backoff::sleep() {
-  if (spin_micros_ > 0 && std::chrono::steady_clock::now() < spin_until_) return;
+  if (std::chrono::steady_clock::now() < spin_until_) return;
   std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(micros_)));
   micros_ = std::min(micros_ * kFactor, max_micros_);
+}
+
+void wait_request(MPI_Request& request, const char* call, double max_sleep_micros) {
+  Backoff backoff(max_sleep_micros);
+  for (;;) {
+    int done = 0;
+    mpi_check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), call);
+    if (done) return;
+    backoff.sleep();
+  }
 }
 
 void send_text(MPI_Comm comm, int dest, int tag, const std::string& text) {
   MPI_Request request;
   mpi_check(MPI_Isend(text.data(), static_cast<int>(text.size()), MPI_CHAR, dest, tag, comm, &request),
             "MPI_Isend");
-  Backoff backoff;
-  for (;;) {
-    int done = 0;
-    mpi_check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
-    if (done) return;
-    backoff.sleep();
-  }
+  wait_request(request, "MPI_Isend (MPI_Test)");
 }
 
 std::optional<Message> try_receive(MPI_Comm comm, int source) {
@@ -93,7 +95,7 @@ std::optional<Message> try_receive(MPI_Comm comm, int source) {
 }
 
 Message wait_receive(MPI_Comm comm, int source) {
-  Backoff backoff(20000, 200);  // a reply to a request usually comes within a few microseconds
+  Backoff backoff;
   for (;;) {
     if (auto m = try_receive(comm, source)) return *m;
     backoff.sleep();

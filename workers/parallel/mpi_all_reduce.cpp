@@ -27,18 +27,10 @@ int element_count(const torch::Tensor& t) {
 }
 
 // A nonblocking collective moves on only inside MPI_Test. The ranks of a group reach a collective
-// within moments of each other, so the first 200 us poll without pause (a small all-reduce ends
-// there, and a large one streams at full speed); after that the wait sleeps between polls,
-// growing to 1 ms, so a rank waiting for a slower peer leaves the cores to training.
-void wait(MPI_Request& request, const char* call) {
-  Backoff backoff(1000, 200);
-  for (;;) {
-    int done = 0;
-    mpi_check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), call);
-    if (done) return;
-    backoff.sleep();
-  }
-}
+// within moments of each other: the back-off's first 200 us poll without pause (a small
+// all-reduce ends there, a large one streams at full speed), then sleeps grow to 1 ms only, so a
+// rank waiting for a slower peer leaves the cores to training and sees its turn soon.
+constexpr double kMaxSleepMicros = 1000;
 
 }  // namespace
 
@@ -53,7 +45,7 @@ void MpiAllReduce::sum(torch::Tensor& tensor) {
   MPI_Request request;
   mpi_check(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), count, mpi_type(tensor), MPI_SUM, group_, &request),
             "MPI_Iallreduce");
-  wait(request, "MPI_Iallreduce (MPI_Test)");
+  wait_request(request, "MPI_Iallreduce (MPI_Test)", kMaxSleepMicros);
 }
 
 void MpiAllReduce::broadcast(torch::Tensor& tensor, int root) {
@@ -61,7 +53,7 @@ void MpiAllReduce::broadcast(torch::Tensor& tensor, int root) {
   if (count == 0) return;
   MPI_Request request;
   mpi_check(MPI_Ibcast(tensor.data_ptr(), count, mpi_type(tensor), root, group_, &request), "MPI_Ibcast");
-  wait(request, "MPI_Ibcast (MPI_Test)");
+  wait_request(request, "MPI_Ibcast (MPI_Test)", kMaxSleepMicros);
 }
 
 }  // namespace fineprune
