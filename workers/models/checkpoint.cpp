@@ -37,22 +37,37 @@ void check_shapes(torch::nn::Module& module, torch::serialize::InputArchive& arc
 
 }  // namespace
 
-void save_checkpoint(PrunableNet& model, const std::string& path) {
+void save_archive(torch::serialize::OutputArchive& archive, const std::string& path, const std::string& what) {
   const std::string tmp = path + ".tmp";
   try {
-    torch::serialize::OutputArchive archive;
-    model.save(archive);
     archive.save_to(tmp);
   } catch (const c10::Error& e) {
     std::remove(tmp.c_str());
-    throw IoError(path, std::string("cannot write checkpoint: ") + e.what_without_backtrace());
+    throw IoError(path, "cannot write " + what + ": " + e.what_without_backtrace());
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     std::remove(tmp.c_str());
-    throw IoError(path, "cannot rename checkpoint into place: " + ec.message());
+    throw IoError(path, "cannot rename " + what + " into place: " + ec.message());
   }
+}
+
+void load_model_archive(PrunableNet& model, torch::serialize::InputArchive& archive, const std::string& path) {
+  // LibTorch's Module::load checks names only and would adopt tensors of another shape: a
+  // checkpoint of another architecture must be an error, not a silently resized model.
+  check_shapes(model, archive, "", path);
+  model.load(archive);
+}
+
+void save_checkpoint(PrunableNet& model, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  try {
+    model.save(archive);
+  } catch (const c10::Error& e) {
+    throw IoError(path, std::string("cannot write checkpoint: ") + e.what_without_backtrace());
+  }
+  save_archive(archive, path, "checkpoint");
 }
 
 void load_checkpoint(PrunableNet& model, const std::string& path) {
@@ -60,10 +75,7 @@ void load_checkpoint(PrunableNet& model, const std::string& path) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
-    // LibTorch's Module::load checks names only and would adopt tensors of another shape: a
-    // checkpoint of another architecture must be an error, not a silently resized model.
-    check_shapes(model, archive, "", path);
-    model.load(archive);
+    load_model_archive(model, archive, path);
   } catch (const c10::Error& e) {
     throw IoError(path, std::string("cannot read checkpoint: ") + e.what_without_backtrace());
   }

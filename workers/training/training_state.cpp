@@ -4,27 +4,26 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "workers/models/checkpoint.h"
 
 namespace fineprune {
 
 void save_training_state(const std::string& path, PrunableNet& model, torch::optim::SGD& optimizer,
                          int64_t epochs_done) {
-  const std::string tmp = path + ".tmp";
+  std::error_code made;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), made);
+  if (made) throw IoError(path, "cannot make the folder for training state: " + made.message());
+  torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
   try {
-    torch::serialize::OutputArchive archive;
-    torch::serialize::OutputArchive model_archive, optimizer_archive;
     model.save(model_archive);
     optimizer.save(optimizer_archive);
     archive.write("model", model_archive);
     archive.write("optimizer", optimizer_archive);
     archive.write("epochs_done", torch::tensor(epochs_done, torch::kInt64));
-    archive.save_to(tmp);
   } catch (const c10::Error& e) {
     throw IoError(path, std::string("cannot write training state: ") + e.what_without_backtrace());
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw IoError(path, "cannot rename training state into place: " + ec.message());
+  save_archive(archive, path, "training state");
 }
 
 int64_t load_training_state(const std::string& path, PrunableNet& model, torch::optim::SGD& optimizer) {
@@ -35,7 +34,7 @@ int64_t load_training_state(const std::string& path, PrunableNet& model, torch::
     archive.load_from(path);
     archive.read("model", model_archive);
     archive.read("optimizer", optimizer_archive);
-    model.load(model_archive);
+    load_model_archive(model, model_archive, path);
     optimizer.load(optimizer_archive);
     torch::Tensor epochs;
     archive.read("epochs_done", epochs);

@@ -14,7 +14,8 @@
 
 namespace fineprune {
 
-// Writes atomically ("<path>.tmp", then rename). Throws IoError naming the file.
+// Writes atomically ("<path>.tmp", then rename), making its folder if needed. Throws IoError
+// naming the file.
 void save_training_state(const std::string& path, PrunableNet& model, torch::optim::SGD& optimizer,
                          int64_t epochs_done);
 
