@@ -30,25 +30,45 @@ void sum_over_group(const ParallelContext& parallel, torch::Tensor& tensor) {
   if (parallel.distributed()) parallel.group->sum(tensor);
 }
 
+namespace {
+
+// Copies `tensors` (all of one dtype) into one flat tensor, and back.
+torch::Tensor flatten(const std::vector<torch::Tensor>& tensors) {
+  std::vector<torch::Tensor> flat;
+  for (const torch::Tensor& t : tensors) flat.push_back(t.reshape(-1));
+  return torch::cat(flat);
+}
+
+void unflatten(const torch::Tensor& flat, std::vector<torch::Tensor>& tensors) {
+  int64_t offset = 0;
+  for (torch::Tensor& t : tensors) {
+    t.copy_(flat.narrow(0, offset, t.numel()).view(t.sizes()));
+    offset += t.numel();
+  }
+}
+
+}  // namespace
+
 void sync_model(const ParallelContext& parallel, PrunableNet& model) {
   if (!parallel.distributed()) return;
   torch::NoGradGuard no_grad;
-  const double ranks = static_cast<double>(parallel.size());
-  for (torch::Tensor& b : model.buffers()) {
-    if (!b.is_floating_point()) continue;
-    torch::Tensor flat = b.contiguous().clone();
-    parallel.group->sum(flat);
-    b.copy_(flat / ranks);
+  // Three collectives whatever the model's size: the float buffers (BatchNorm's running
+  // statistics, the pruning mask) averaged, then rank 0's float parameters and buffers, then its
+  // integer buffers (BatchNorm's step counter, which a rank with empty shards did not advance).
+  std::vector<torch::Tensor> float_buffers, floats, integers;
+  for (const torch::Tensor& b : model.buffers()) (b.is_floating_point() ? float_buffers : integers).push_back(b);
+  for (const torch::Tensor& p : model.parameters()) floats.push_back(p.data());
+  floats.insert(floats.end(), float_buffers.begin(), float_buffers.end());
+  if (!float_buffers.empty()) {
+    torch::Tensor mean = flatten(float_buffers);
+    parallel.group->sum(mean);
+    unflatten(mean.div_(static_cast<double>(parallel.size())), float_buffers);
   }
-  for (torch::Tensor t : model.parameters()) {
-    torch::Tensor flat = t.data().contiguous().clone();
-    parallel.group->broadcast(flat, 0);
-    t.data().copy_(flat);
-  }
-  for (torch::Tensor t : model.buffers()) {
-    torch::Tensor flat = t.contiguous().clone();
-    parallel.group->broadcast(flat, 0);
-    t.copy_(flat);
+  for (std::vector<torch::Tensor>* part : {&floats, &integers}) {
+    if (part->empty()) continue;
+    torch::Tensor root = flatten(*part);
+    parallel.group->broadcast(root, 0);
+    unflatten(root, *part);
   }
 }
 

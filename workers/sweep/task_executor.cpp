@@ -79,8 +79,7 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
   }
   const AttackSpec& attack = spec_.attacks[task.attack_index];
   const std::string train_key = task.kind == TaskKind::Train ? task.key : task.deps.at(0);
-  const ExecutionContext context{parallel_, state_dir(task.key)};
-  if (parallel_.rank() == 0) std::filesystem::create_directories(context.state_dir);
+  const ExecutionContext context{parallel_, state_dir(task.key)};  // made by the first epoch saved
   BackdooredModel& bd = backdoored(task, train_key, context);
   const LogFn seed_log = [&](const std::string& line) {
     log_("[seed " + std::to_string(task.seed) + "] " + line);

@@ -33,36 +33,34 @@ torch::Tensor channels_last(const torch::Tensor& x) {
   return x.dim() == 4 ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
 }
 
-// One optimisation step on this rank's shard of a global batch; returns the batch's mean loss
-// (summed over the group when there is one).
+// One optimisation step on this rank's shard of a global batch (the whole batch when it trains
+// alone); returns the batch's mean loss. Alone, the loss is the batch mean. In a group each rank
+// backpropagates its shard's sum / B and the gradients are summed over the group: the gradient
+// of the same mean (parallel_context.h). A rank whose shard is empty still joins the sums.
 double train_step(PrunableNet& model, torch::optim::SGD& optimizer, const TensorSet& data,
                   const torch::Tensor& batch, const ParallelContext& parallel, GradientBuckets* buckets) {
+  namespace F = torch::nn::functional;
   optimizer.zero_grad();
-  if (!parallel.distributed()) {
-    const torch::Tensor x = channels_last(data.x.index_select(0, batch));
-    const torch::Tensor y = data.y.index_select(0, batch);
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(model.forward(x.to(parallel.device)),
-                                                                    y.to(parallel.device));
-    loss.backward();
-    optimizer.step();
-    return loss.item<double>();
-  }
-  // sum / B on each shard, gradients summed over the group: the gradient of the batch's mean loss.
   const auto [lo, hi] = shard_range(batch.size(0), parallel.rank(), parallel.size());
-  torch::Tensor loss_sum = torch::zeros({1}, torch::kFloat64);
+  torch::Tensor loss_value = torch::zeros({1}, torch::kFloat64);
   if (hi > lo) {
     const torch::Tensor idx = batch.slice(0, lo, hi);
     const torch::Tensor x = channels_last(data.x.index_select(0, idx)).to(parallel.device);
     const torch::Tensor y = data.y.index_select(0, idx).to(parallel.device);
-    namespace F = torch::nn::functional;
-    const torch::Tensor loss = F::cross_entropy(model.forward(x), y, F::CrossEntropyFuncOptions().reduction(torch::kSum));
-    (loss / static_cast<double>(batch.size(0))).backward();
-    loss_sum[0] = loss.item<double>();
+    const torch::Tensor loss =
+        parallel.distributed()
+            ? F::cross_entropy(model.forward(x), y, F::CrossEntropyFuncOptions().reduction(torch::kSum)) /
+                  static_cast<double>(batch.size(0))
+            : F::cross_entropy(model.forward(x), y);
+    loss.backward();
+    loss_value[0] = loss.item<double>();
   }
-  buckets->sum_gradients(*parallel.group);
-  parallel.group->sum(loss_sum);
+  if (parallel.distributed()) {
+    buckets->sum_gradients(*parallel.group);
+    parallel.group->sum(loss_value);
+  }
   optimizer.step();
-  return loss_sum.item<double>() / static_cast<double>(batch.size(0));
+  return loss_value.item<double>();
 }
 
 // Whether any rank of the group was asked to stop.
