@@ -22,27 +22,6 @@ namespace fineprune::mpi_test {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string tiny_sweep_yaml(const std::string& seeds) {
-  return "# mpi tests: a tiny real sweep\n"
-         "name: tiny\n"
-         "data:\n"
-         "  dir: " + std::string(kFashionMnistDir) + "\n"
-         "  validation_size: 300\n"
-         "  train_subset: 3000\n"
-         "  test_subset: 300\n"
-         "model: {name: small_cnn, widths: [8, 16, 16], hidden: 32}\n"
-         "training: {epochs: 3, batch_size: 32, lr: 0.02}\n"  // learns: clean accuracy ~0.7
-
-         "finetune: {epochs: 1, batch_size: 64, lr: 0.01}\n"
-         "attacks:\n"
-         "  - name: badnets\n"
-         "    trigger: {type: patch, size: 3}\n"
-         "  - name: blended\n"
-         "    trigger: {type: blend, alpha: 0.2}\n"
-         "pruning: {rates: [0.5]}\n"
-         "seeds: " + seeds + "\n";
-}
-
 namespace {
 
 // /proc/<pid>/stat fields after the command name (which may hold spaces and parentheses).

@@ -4,9 +4,10 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "tests/support/temp_files.h"
-#include <vector>
+#include "tiny_sweep.h"
 
 namespace fineprune::mpi_test {
 
@@ -18,10 +19,6 @@ using test_support::read_bytes;
 using test_support::TempDir;
 using test_support::write_text;
 
-// The tiny sweep: 2 attacks x `seeds`, a [8,16,16] CNN, defenses none/prune/finetune/fineprune,
-// stop point plus rate 0.5. With seeds [1, 2]: 20 tasks (4 train), 24 results rows.
-std::string tiny_sweep_yaml(const std::string& seeds = "[1, 2]");
-constexpr int kTinyLastConvWidth = 16;  // channels the pruning curve walks through
 
 struct RunResult {
   int exit_code = -1;       // mpiexec's exit status; -1 if it was killed or did not exit normally

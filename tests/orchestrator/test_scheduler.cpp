@@ -7,28 +7,18 @@
 #include "common/error.h"
 #include "orchestrator/scheduler.h"
 #include "orchestrator/sweep_expansion.h"
+#include "tests/orchestrator/scheduler_fixtures.h"
 #include "tests/orchestrator/sweep_fixtures.h"
 
 namespace fineprune {
 namespace {
 
-Task make(const std::string& key, TaskKind kind, double cost, std::vector<std::string> deps = {}) {
-  Task t;
-  t.key = key;
-  t.kind = kind;
-  t.cost = cost;
-  t.deps = std::move(deps);
-  return t;
-}
+using test::make;
+using test::next;
 
 Task train(const std::string& key, double cost) { return make(key, TaskKind::Train, cost); }
 Task child(const std::string& key, double cost, const std::string& dep) {
   return make(key, TaskKind::Fineprune, cost, {dep});
-}
-
-std::string next(Scheduler& s, int worker) {
-  const std::optional<std::string> k = s.next_for(worker);
-  return k ? *k : "<none>";
 }
 
 TEST(Scheduler, DependenciesFirst) {

@@ -4,23 +4,13 @@
 
 #include "common/error.h"
 #include "orchestrator/scheduler.h"
+#include "tests/orchestrator/scheduler_fixtures.h"
 
 namespace fineprune {
 namespace {
 
-Task make(const std::string& key, TaskKind kind, double cost, std::vector<std::string> deps = {}) {
-  Task t;
-  t.key = key;
-  t.kind = kind;
-  t.cost = cost;
-  t.deps = std::move(deps);
-  return t;
-}
-
-std::string next(Scheduler& s, int worker) {
-  const std::optional<std::string> k = s.next_for(worker);
-  return k ? *k : "<none>";
-}
+using test::make;
+using test::next;
 
 TEST(SchedulerInterrupt, BackToPendingWithNoAttemptCounted) {
   Scheduler s({make("T", TaskKind::Train, 10), make("c", TaskKind::Curve, 1, {"T"})}, 3);

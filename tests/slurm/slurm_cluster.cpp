@@ -55,26 +55,6 @@ Shell sh(const std::string& command) {
   return r;
 }
 
-std::string tiny_sweep_yaml() {
-  return "# slurm tests: a tiny real sweep\n"
-         "name: tiny\n"
-         "data:\n"
-         "  dir: " + std::string(test_support::kFashionMnistDir) + "\n"
-         "  validation_size: 300\n"
-         "  train_subset: 3000\n"
-         "  test_subset: 300\n"
-         "model: {name: small_cnn, widths: [8, 16, 16], hidden: 32}\n"
-         "training: {epochs: 3, batch_size: 32, lr: 0.02}\n"
-         "finetune: {epochs: 1, batch_size: 64, lr: 0.01}\n"
-         "attacks:\n"
-         "  - name: badnets\n"
-         "    trigger: {type: patch, size: 3}\n"
-         "  - name: blended\n"
-         "    trigger: {type: blend, alpha: 0.2}\n"
-         "pruning: {rates: [0.5]}\n"
-         "seeds: [1, 2]\n";
-}
-
 Cluster::Cluster() : dir_("fineprune_slurm") {
   const Shell install = sh("bash '" + kClusterScript + "' install");
   if (install.exit_code == 77) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tests/support/temp_files.h"
+#include "tiny_sweep.h"  // tests/mpi, on the include path
 
 namespace fineprune::slurm_test {
 
@@ -21,9 +22,8 @@ struct Shell {
 };
 Shell sh(const std::string& command);
 
-// The tiny sweep of these tests: 2 attacks x seeds [1, 2] on Fashion-MNIST subsets, a [8,16,16]
-// CNN, every defense, the stop point plus rate 0.5: 20 tasks, 4 trainings, 24 results rows.
-std::string tiny_sweep_yaml();
+// The tiny sweep of these tests is the MPI tests' (tests/mpi/tiny_sweep.h).
+using mpi_test::tiny_sweep_yaml;
 constexpr size_t kTinyTasks = 20;
 constexpr size_t kTinyResultRows = 24;
 
