@@ -58,22 +58,9 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 }  // namespace
 
-int run(const Options& o);
-
-int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  try {
-    return run(parse(argc, argv));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "step_time_bench: %s\n", e.what());
-    MPI_Abort(MPI_COMM_WORLD, 2);
-  }
-}
-
 int run(const Options& o) {
   torch::set_num_threads(o.threads);
-  GroupParallel g = make_group_parallel(o.backend == "auto" ? "auto" : o.backend, std::max(o.bucket_mb, 1.0),
-                                        MPI_COMM_WORLD, "--backend");
+  GroupParallel g = make_group_parallel(o.backend, std::max(o.bucket_mb, 1.0), MPI_COMM_WORLD, "--backend");
   const ParallelContext& parallel = g.context;
   const torch::Device device = parallel.device;
   ModelSpec spec;  // small_cnn and vgg as in the default experiment (widths 32 64 64, hidden 128)
@@ -129,4 +116,14 @@ int run(const Options& o) {
   g = GroupParallel{};
   MPI_Finalize();
   return 0;
+}
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  try {
+    return run(parse(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "step_time_bench: %s\n", e.what());
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
 }
