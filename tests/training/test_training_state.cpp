@@ -76,6 +76,7 @@ TEST(TrainingState, CorruptFileIsAnIoErrorNamingIt) {
   } catch (const IoError& e) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("corrupt or of another model"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("delete it to train this phase"), std::string::npos) << e.what();
   }
 }
 

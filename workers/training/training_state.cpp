@@ -40,7 +40,8 @@ int64_t load_training_state(const std::string& path, PrunableNet& model, torch::
     archive.read("epochs_done", epochs);
     return epochs.item<int64_t>();
   } catch (const c10::Error& e) {
-    throw IoError(path, std::string("corrupt or of another model: ") + e.what_without_backtrace());
+    throw IoError(path, std::string("corrupt or of another model: ") + e.what_without_backtrace() +
+                            " (delete it to train this phase from its first epoch)");
   }
 }
 
