@@ -22,10 +22,11 @@ namespace fineprune {
 
 namespace {
 
-// ", master CPU 1.2 s (0.3% of one core)": the master's own CPU time, so that a sweep's log
-// shows that dispatching costs the workers nothing.
-std::string master_cpu_note(double elapsed_s) {
-  const double cpu_s = process_cpu_seconds();
+// ", master CPU 1.2 s (0.3% of one core)": the master's own CPU time since the sweep loop
+// started (`cpu_at_start_s`), so that a sweep's log shows that dispatching costs the workers
+// nothing. Start-up (MPI, reading the sweep) is not counted: it would swamp a short run's share.
+std::string master_cpu_note(double cpu_at_start_s, double elapsed_s) {
+  const double cpu_s = process_cpu_seconds() - cpu_at_start_s;
   char text[96];
   std::snprintf(text, sizeof text, ", master CPU %.1f s (%.1f%% of one core)", cpu_s,
                 elapsed_s > 0 ? 100.0 * cpu_s / elapsed_s : 0.0);
@@ -67,6 +68,7 @@ class Master {
   int run() {
     open_output();
     start_ = Clock::now();
+    cpu_at_start_s_ = process_cpu_seconds();
     last_progress_ = start_;
     size_t stopped = 0;
     Backoff backoff;
@@ -232,7 +234,7 @@ class Master {
       std::cout << progress_json(p, final ? (interrupted ? "interrupted" : "summary") : "progress") << std::endl;
     } else if (!options_.quiet || final) {
       const char* prefix = !final ? "" : interrupted ? "sweep interrupted: " : "sweep finished: ";
-      std::cout << prefix << progress_line(p) << (final ? master_cpu_note(p.elapsed_s) : "") << std::endl;
+      std::cout << prefix << progress_line(p) << (final ? master_cpu_note(cpu_at_start_s_, p.elapsed_s) : "") << std::endl;
     }
   }
 
@@ -258,6 +260,7 @@ class Master {
   std::deque<int> idle_;
   std::unique_ptr<ResultWriter> writer_;
   Clock::time_point start_, last_progress_;
+  double cpu_at_start_s_ = 0;
   size_t resumed_ = 0;
   bool stopping_ = false;  // a stop was requested: no more dispatching
   double done_cost_ = 0;
