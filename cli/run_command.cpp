@@ -1,6 +1,7 @@
 // `fineprune run`: rank 0 is the master, the other ranks form worker groups.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -157,10 +158,13 @@ int run_sweep_command(RunOptions options) {
   WorkerOptions wo;
   wo.run_dir = options.run_dir;
   wo.quiet = options.quiet;
-  if (!options.inject_failure.empty()) {
-    const size_t colon = options.inject_failure.find(':');
-    wo.fail_kind = options.inject_failure.substr(0, colon);
-    wo.fail_attempts = colon == std::string::npos ? 1 : std::stoi(options.inject_failure.substr(colon + 1));
+  if (!options.inject_failure.empty()) {  // KIND[:N[@R]]
+    const std::string& text = options.inject_failure;
+    const size_t colon = text.find(':');
+    const size_t at = text.find('@');
+    wo.fail_kind = text.substr(0, std::min(colon, at));
+    wo.fail_attempts = colon == std::string::npos ? 1 : std::stoi(text.substr(colon + 1));
+    wo.fail_rank = at == std::string::npos ? -1 : std::stoi(text.substr(at + 1));
   }
   run_worker(spec, group, wo);
   MPI_Comm_free(&group);

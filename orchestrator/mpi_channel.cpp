@@ -81,10 +81,10 @@ void send_text(MPI_Comm comm, int dest, int tag, const std::string& text) {
   wait_request(request, "MPI_Isend (MPI_Test)");
 }
 
-std::optional<Message> try_receive(MPI_Comm comm, int source) {
+std::optional<Message> try_receive(MPI_Comm comm, int source, int tag) {
   int flag = 0;
   MPI_Status status;
-  mpi_check(MPI_Iprobe(source, MPI_ANY_TAG, comm, &flag, &status), "MPI_Iprobe");
+  mpi_check(MPI_Iprobe(source, tag, comm, &flag, &status), "MPI_Iprobe");
   if (!flag) return std::nullopt;
   int count = 0;
   mpi_check(MPI_Get_count(&status, MPI_CHAR, &count), "MPI_Get_count");
@@ -94,10 +94,10 @@ std::optional<Message> try_receive(MPI_Comm comm, int source) {
   return Message{status.MPI_SOURCE, status.MPI_TAG, std::string(buf.begin(), buf.end())};
 }
 
-Message wait_receive(MPI_Comm comm, int source) {
+Message wait_receive(MPI_Comm comm, int source, int tag) {
   Backoff backoff;
   for (;;) {
-    if (auto m = try_receive(comm, source)) return *m;
+    if (auto m = try_receive(comm, source, tag)) return *m;
     backoff.sleep();
   }
 }

@@ -32,15 +32,16 @@ struct Message {
   std::string text;
 };
 
-// A message from `source` (MPI_ANY_SOURCE allowed) if one has arrived, else nullopt at once.
-std::optional<Message> try_receive(MPI_Comm comm, int source);
+// A message from `source` (MPI_ANY_SOURCE allowed) with `tag` (any by default) if one has
+// arrived, else nullopt at once.
+std::optional<Message> try_receive(MPI_Comm comm, int source, int tag = MPI_ANY_TAG);
 
 // Waits (polling with back-off, sleeps capped at max_sleep_micros) until `request` completes;
 // `call` names the operation in the error.
 void wait_request(MPI_Request& request, const char* call, double max_sleep_micros = 20000);
 
-// Waits (polling with back-off) for a message from `source`.
-Message wait_receive(MPI_Comm comm, int source);
+// Waits (polling with back-off) for a message from `source` with `tag` (any by default).
+Message wait_receive(MPI_Comm comm, int source, int tag = MPI_ANY_TAG);
 
 // The growing sleep between polls; reset() after any progress.
 //

@@ -123,6 +123,26 @@ TEST_F(SweepMpi, FailedAttemptsAreRetried) {
   expect_consistent(f, "after retries");
 }
 
+// A training that fails on the second rank of a group of two only (a file one node cannot read):
+// the leader, waiting in a collective, gives up too and reports that rank's error; the retry runs
+// on the reconnected group and the sweep ends as an uninterrupted one does.
+TEST_F(SweepMpi, FailureOnOneRankOfAGroupIsRetried) {
+  const std::string out = dir_.file("tiny.h5");
+  const RunResult r = run_sweep(
+      3, sweep_args(yaml_, out, {"--ranks-per-worker", "2", "--inject-failure", "train:1@1"}), scratch_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.err.find("on rank 1 of the worker group: injected failure"), std::string::npos)
+      << "the member's failure is not reported:\n" << r.err;
+  const ResultFile f = read_result_file(out);
+  ASSERT_EQ(f.tasks.size(), kTinyTasks);
+  for (const TaskRow& t : f.tasks) {
+    EXPECT_EQ(t.status, "done") << t.kind << " " << t.attack << " seed " << t.seed << ": " << t.error;
+    EXPECT_EQ(t.attempts, t.kind == "train" ? 2 : 1) << t.kind << " " << t.attack << " seed " << t.seed;
+  }
+  EXPECT_EQ(f.results.size(), kTinyResultRows);
+  expect_consistent(f, "after a failure on one rank");
+}
+
 TEST_F(SweepMpi, PermanentFailureBlocksDependents) {
   const std::string out = dir_.file("tiny.h5");
   const RunResult r = run_sweep(

@@ -13,6 +13,7 @@
 #include "common/stop_request.h"
 #include "tests/parallel/parallel_fixtures.h"
 #include "workers/defenses/pruning.h"
+#include "workers/parallel/all_reduce.h"
 #include "workers/parallel/all_reduce_factory.h"
 #include "workers/training/trainer.h"
 
@@ -179,6 +180,70 @@ TEST_F(GroupTest, AutoPicksMpiOnCpu) {
   EXPECT_EQ(g.all_reduce->backend(), "mpi");
   EXPECT_EQ(g.context.bucket_bytes, 1 << 20);
   EXPECT_EQ(g.context.device, torch::Device(torch::kCPU));
+}
+
+// One task of a group in which rank `failing` throws after the first collective, before the
+// second: the other ranks wait in the second for a rank that never comes. Returns the group's
+// error as end_task() gives it; `gave_up` says whether this rank abandoned the collective.
+std::string task_failing_on(AllReduce& group, int failing, bool& gave_up) {
+  group.begin_task();
+  std::string own;
+  gave_up = false;
+  try {
+    torch::Tensor small = torch::ones({1000});
+    group.sum(small);
+    if (failing < 0 || group.rank() == failing) throw Error("disk on fire");
+    torch::Tensor large = torch::ones({1 << 20});  // streams in pieces: a half-done collective
+    group.sum(large);
+    ADD_FAILURE() << "rank " << group.rank() << " finished a collective that a rank never joined";
+  } catch (const PeerFailed&) {
+    gave_up = true;
+  } catch (const Error& e) {
+    own = e.what();
+  }
+  return group.end_task(own);
+}
+
+// After a failed task the group's collectives give the right sums again.
+void expect_group_works(AllReduce& group, int size) {
+  for (int task = 0; task < 2; ++task) {
+    group.begin_task();
+    torch::Tensor v = torch::full({1 << 18}, group.rank() + 1.0);
+    group.sum(v);
+    EXPECT_EQ(v[0].item<double>(), size * (size + 1) / 2.0);
+    EXPECT_EQ(v[(1 << 18) - 1].item<double>(), size * (size + 1) / 2.0);
+    EXPECT_EQ(group.end_task(""), "");
+  }
+}
+
+// workers/parallel/peer_failure.h: a failure on one rank only ends the task on every rank with
+// that rank's error, instead of leaving the others in a collective for ever; the leader's own
+// error comes as it is, a member's names its rank. Failing on rank 0 and on the last rank.
+TEST_F(GroupTest, FailureOnOneRankEndsTheTaskOnEveryRank) {
+  AllReduce& group = *group_.all_reduce;
+  for (const int failing : {size_ - 1, 0}) {
+    bool gave_up = false;
+    const std::string failure = task_failing_on(group, failing, gave_up);
+    EXPECT_EQ(gave_up, group.rank() != failing) << "failing rank " << failing;
+    EXPECT_EQ(failure, failing == 0 ? std::string("disk on fire")
+                                    : "on rank " + std::to_string(failing) + " of the worker group: disk on fire");
+    expect_group_works(group, size_);
+  }
+}
+
+// A failure every rank meets alike: one error, the group goes on. (Usually rank 0's own; a rank
+// still polling the first collective when a faster peer's notice comes gives it up, which is
+// safe, and then the peer's error may be the one reported.)
+TEST_F(GroupTest, FailureOnEveryRankIsReportedOnce) {
+  AllReduce& group = *group_.all_reduce;
+  for (int task = 0; task < 3; ++task) {
+    bool gave_up = false;
+    const std::string failure = task_failing_on(group, -1, gave_up);
+    EXPECT_TRUE(failure == "disk on fire" ||
+                (failure.rfind("on rank ", 0) == 0 && failure.find(" of the worker group: disk on fire") != std::string::npos))
+        << failure;
+    expect_group_works(group, size_);
+  }
 }
 
 }  // namespace

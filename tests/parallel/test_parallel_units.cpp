@@ -54,6 +54,8 @@ class EchoGroup : public AllReduce {
     tensor.mul_(size_);
   }
   void broadcast(torch::Tensor&, int) override {}
+  void begin_task() override {}
+  std::string end_task(const std::string& own_failure) override { return own_failure; }
   int sums = 0;
   int64_t elements = 0;
 

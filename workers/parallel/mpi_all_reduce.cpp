@@ -34,26 +34,57 @@ constexpr double kMaxSleepMicros = 1000;
 
 }  // namespace
 
-MpiAllReduce::MpiAllReduce(MPI_Comm group) : group_(group) {
-  mpi_check(MPI_Comm_rank(group_, &rank_), "MPI_Comm_rank");
-  mpi_check(MPI_Comm_size(group_, &size_), "MPI_Comm_size");
+MpiAllReduce::MpiAllReduce(MPI_Comm group) : watch_(group) {
+  mpi_check(MPI_Comm_dup(group, &collectives_), "MPI_Comm_dup (collective communicator)");
+  mpi_check(MPI_Comm_rank(collectives_, &rank_), "MPI_Comm_rank");
+  mpi_check(MPI_Comm_size(collectives_, &size_), "MPI_Comm_size");
+}
+
+MpiAllReduce::~MpiAllReduce() {
+  if (collectives_ != MPI_COMM_NULL) MPI_Comm_free(&collectives_);
+}
+
+void MpiAllReduce::wait(MPI_Request& request, const torch::Tensor& tensor, const char* call) {
+  Backoff backoff(kMaxSleepMicros);
+  for (;;) {
+    int done = 0;
+    mpi_check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), call);
+    if (done) return;
+    if (watch_.peer_failed()) {
+      abandoned_.push_back({request, tensor});
+      throw PeerFailed();
+    }
+    backoff.sleep();
+  }
+}
+
+void MpiAllReduce::begin_task() { watch_.begin_task(); }
+
+std::string MpiAllReduce::end_task(const std::string& own_failure) {
+  const PeerFailureWatch::Verdict verdict = watch_.settle(own_failure);
+  if (verdict.broken) {
+    abandoned_comms_.push_back(collectives_);
+    collectives_ = watch_.fresh_communicator();
+  }
+  return verdict.failure;
 }
 
 void MpiAllReduce::sum(torch::Tensor& tensor) {
   const int count = element_count(tensor);
   if (count == 0) return;
   MPI_Request request;
-  mpi_check(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), count, mpi_type(tensor), MPI_SUM, group_, &request),
+  mpi_check(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), count, mpi_type(tensor), MPI_SUM, collectives_,
+                           &request),
             "MPI_Iallreduce");
-  wait_request(request, "MPI_Iallreduce (MPI_Test)", kMaxSleepMicros);
+  wait(request, tensor, "MPI_Iallreduce (MPI_Test)");
 }
 
 void MpiAllReduce::broadcast(torch::Tensor& tensor, int root) {
   const int count = element_count(tensor);
   if (count == 0) return;
   MPI_Request request;
-  mpi_check(MPI_Ibcast(tensor.data_ptr(), count, mpi_type(tensor), root, group_, &request), "MPI_Ibcast");
-  wait_request(request, "MPI_Ibcast (MPI_Test)", kMaxSleepMicros);
+  mpi_check(MPI_Ibcast(tensor.data_ptr(), count, mpi_type(tensor), root, collectives_, &request), "MPI_Ibcast");
+  wait(request, tensor, "MPI_Ibcast (MPI_Test)");
 }
 
 }  // namespace fineprune

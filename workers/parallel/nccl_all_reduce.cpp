@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "orchestrator/mpi_channel.h"
+#include "workers/parallel/peer_failure.h"
 
 namespace fineprune {
 
@@ -27,6 +28,9 @@ ncclDataType_t nccl_type(const torch::Tensor& t) {
     default: throw Error(std::string("NCCL all-reduce: unsupported tensor type ") + c10::toString(t.scalar_type()));
   }
 }
+
+// As the MPI backend: spin briefly, then sleep up to 1 ms between polls.
+constexpr double kMaxSleepMicros = 1000;
 
 int env_int(const char* name, int fallback) {
   const char* v = std::getenv(name);
@@ -79,9 +83,37 @@ struct NcclAllReduce::Impl {
       check(ncclBroadcast(work.data_ptr(), work.data_ptr(), count, nccl_type(work), root, comm, stream),
             "ncclBroadcast");
     }
-    cuda_check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+    wait();
     if (!tensor.is_cuda()) tensor.copy_(work.cpu());
   }
+
+  // Polls the stream (a blocking synchronise could not notice a peer's failure). When a peer's
+  // task failed, aborts the communicator: that ends the collective's kernels, which would
+  // otherwise wait for the missing rank for ever.
+  void wait() {
+    Backoff backoff(kMaxSleepMicros);
+    for (;;) {
+      const cudaError_t rc = cudaStreamQuery(stream);
+      if (rc == cudaSuccess) return;
+      if (rc != cudaErrorNotReady) cuda_check(rc, "cudaStreamQuery");
+      if (watch->peer_failed()) {
+        ncclCommAbort(comm);
+        comm = nullptr;
+        throw PeerFailed();
+      }
+      backoff.sleep();
+    }
+  }
+
+  // Joins a new NCCL communicator over `group` (rank 0 makes the id, MPI broadcasts it).
+  void connect(MPI_Comm group) {
+    ncclUniqueId id;
+    if (rank == 0) check(ncclGetUniqueId(&id), "ncclGetUniqueId");
+    mpi_check(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, group), "MPI_Bcast (NCCL unique id)");
+    check(ncclCommInitRank(&comm, size, id, rank), "ncclCommInitRank");
+  }
+
+  std::unique_ptr<PeerFailureWatch> watch;
 };
 
 NcclAllReduce::NcclAllReduce(MPI_Comm group) : impl_(std::make_unique<Impl>()) {
@@ -91,10 +123,8 @@ NcclAllReduce::NcclAllReduce(MPI_Comm group) : impl_(std::make_unique<Impl>()) {
   if (impl_->device < 0) throw Error("NCCL backend: no CUDA device is visible" + where());
   cuda_check(cudaSetDevice(impl_->device), "cudaSetDevice");
   cuda_check(cudaStreamCreate(&impl_->stream), "cudaStreamCreate");
-  ncclUniqueId id;
-  if (impl_->rank == 0) impl_->check(ncclGetUniqueId(&id), "ncclGetUniqueId");
-  mpi_check(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, group), "MPI_Bcast (NCCL unique id)");
-  impl_->check(ncclCommInitRank(&impl_->comm, impl_->size, id, impl_->rank), "ncclCommInitRank");
+  impl_->watch = std::make_unique<PeerFailureWatch>(group);
+  impl_->connect(group);
 }
 
 NcclAllReduce::~NcclAllReduce() {
@@ -107,5 +137,20 @@ int NcclAllReduce::size() const { return impl_->size; }
 int NcclAllReduce::device_index() const { return impl_->device; }
 void NcclAllReduce::sum(torch::Tensor& tensor) { impl_->run(tensor, true, 0); }
 void NcclAllReduce::broadcast(torch::Tensor& tensor, int root) { impl_->run(tensor, false, root); }
+void NcclAllReduce::begin_task() { impl_->watch->begin_task(); }
+
+// After a broken task every rank drops its NCCL communicator (aborted already where a rank gave
+// up) and the group joins a new one, bootstrapped over a fresh MPI communicator.
+std::string NcclAllReduce::end_task(const std::string& own_failure) {
+  const PeerFailureWatch::Verdict verdict = impl_->watch->settle(own_failure);
+  if (verdict.broken) {
+    if (impl_->comm) ncclCommAbort(impl_->comm);
+    impl_->comm = nullptr;
+    MPI_Comm fresh = impl_->watch->fresh_communicator();
+    impl_->connect(fresh);
+    MPI_Comm_free(&fresh);
+  }
+  return verdict.failure;
+}
 
 }  // namespace fineprune

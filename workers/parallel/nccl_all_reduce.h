@@ -6,7 +6,8 @@
 // (SLURM_LOCALID, else OMPI_COMM_WORLD_LOCAL_RANK, else MPI's shared-memory split) modulo the
 // number of visible devices (cudaGetDeviceCount honours CUDA_VISIBLE_DEVICES).
 // Ordering: each call synchronises the device before the collective and its own stream after, so
-// it is correct whatever stream produced the tensor (simple, not the fastest).
+// it is correct whatever stream produced the tensor (simple, not the fastest); the wait polls
+// the stream, so that a peer's failure aborts the collective (peer_failure.h).
 #pragma once
 
 #include <mpi.h>
@@ -31,6 +32,8 @@ class NcclAllReduce : public AllReduce {
 
   void sum(torch::Tensor& tensor) override;
   void broadcast(torch::Tensor& tensor, int root) override;
+  void begin_task() override;
+  std::string end_task(const std::string& own_failure) override;
 
  private:
   struct Impl;

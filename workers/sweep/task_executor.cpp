@@ -16,9 +16,9 @@ constexpr size_t kModelsKept = 4;
 }
 
 TaskExecutor::TaskExecutor(const ExperimentSpec& spec, std::string run_dir, LogFn log, ParallelContext parallel,
-                           std::string fail_kind, int fail_attempts)
+                           std::string fail_kind, int fail_attempts, int fail_rank)
     : spec_(spec), run_dir_(std::move(run_dir)), log_(std::move(log)), parallel_(parallel),
-      fail_kind_(std::move(fail_kind)), fail_attempts_(fail_attempts) {}
+      fail_kind_(std::move(fail_kind)), fail_attempts_(fail_attempts), fail_rank_(fail_rank) {}
 
 std::string TaskExecutor::state_dir(const std::string& task_key) const {
   return (std::filesystem::path(run_dir_) / "state" / task_key).string();
@@ -71,7 +71,8 @@ const PruningPlan& TaskExecutor::plan_for(const std::string& train_key, Backdoor
 TaskOutcome TaskExecutor::run(const Assignment& assignment) {
   const Task& task = assignment.task;
   const auto start = std::chrono::steady_clock::now();
-  if (!fail_kind_.empty() && fail_kind_ == to_string(task.kind) && assignment.attempt <= fail_attempts_) {
+  if (!fail_kind_.empty() && fail_kind_ == to_string(task.kind) && assignment.attempt <= fail_attempts_ &&
+      (fail_rank_ < 0 || fail_rank_ == parallel_.rank())) {
     throw Error("injected failure (test option) in attempt " + std::to_string(assignment.attempt));
   }
   if (task.attack_index >= spec_.attacks.size() || spec_.attacks[task.attack_index].name != task.attack) {

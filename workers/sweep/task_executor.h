@@ -19,10 +19,11 @@ class TaskExecutor {
   // `run_dir`: where trained models are saved (`<run_dir>/models/<train key>.pt`) and where
   // training keeps its epoch checkpoints (`<run_dir>/state/<task key>/`), shared by all ranks.
   // `parallel`: the worker group this rank trains with; every rank of it runs the same tasks in
-  // the same order (rank 0 alone writes files). `fail_kind`/`fail_attempts`: test-only fault
-  // injection: tasks of that kind throw on attempts 1..fail_attempts.
+  // the same order (rank 0 alone writes files). `fail_kind`/`fail_attempts`/`fail_rank`:
+  // test-only fault injection: tasks of that kind throw on attempts 1..fail_attempts, on the
+  // group's rank `fail_rank` only (every rank when it is -1).
   TaskExecutor(const ExperimentSpec& spec, std::string run_dir, LogFn log, ParallelContext parallel = {},
-               std::string fail_kind = "", int fail_attempts = 0);
+               std::string fail_kind = "", int fail_attempts = 0, int fail_rank = -1);
 
   // Throws on failure (the caller reports it to the master), and TaskInterrupted when a stop
   // was requested (its training state is kept for the next attempt). Result rows carry the
@@ -46,6 +47,7 @@ class TaskExecutor {
   ParallelContext parallel_;
   std::string fail_kind_;
   int fail_attempts_;
+  int fail_rank_;
   int64_t data_seed_ = -1;
   std::unique_ptr<SeedData> data_;
   std::map<std::string, BackdooredModel> models_;  // by train key; a few at most

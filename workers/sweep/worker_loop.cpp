@@ -19,35 +19,58 @@ void to_members(MPI_Comm group, int tag, const std::string& text) {
   for (int member = 1; member < size; ++member) send_text(group, member, tag, text);
 }
 
-void lead(TaskExecutor& executor, MPI_Comm group) {
+// How a task ended for the whole group: the same on every rank of it.
+struct GroupOutcome {
+  TaskOutcome outcome;      // rank 0's rows, when the task succeeded
+  std::string failure;      // the group's error, "" when none
+  bool interrupted = false;
+};
+
+// Runs one task on this rank together with its group. A group of several ranks agrees on how it
+// ended (workers/parallel/peer_failure.h), so a task that fails on one rank only ends on every
+// rank instead of leaving them waiting in a collective.
+GroupOutcome run_together(TaskExecutor& executor, AllReduce* group, const Assignment& assignment) {
+  GroupOutcome out;
+  std::string own_failure;
+  if (group) group->begin_task();
+  try {
+    out.outcome = executor.run(assignment);
+  } catch (const TaskInterrupted&) {
+    out.interrupted = true;  // every rank stops at the same epoch (an all-reduced flag)
+  } catch (const PeerFailed&) {
+    // Another rank's error: end_task() brings it here.
+  } catch (const std::exception& e) {
+    own_failure = e.what();
+  }
+  out.failure = group ? group->end_task(own_failure) : own_failure;
+  return out;
+}
+
+void lead(TaskExecutor& executor, AllReduce* parallel, MPI_Comm group) {
   for (;;) {
     send_text(MPI_COMM_WORLD, 0, kTagRequest, "");
     const Message m = wait_receive(MPI_COMM_WORLD, 0);
     if (m.tag == kTagStop) break;
     const Assignment a = decode_assignment(m.text);
     to_members(group, kTagAssign, m.text);
-    try {
-      const TaskOutcome outcome = executor.run(a);
-      send_text(MPI_COMM_WORLD, 0, kTagDone, encode_outcome(outcome));
-    } catch (const TaskInterrupted&) {
+    const GroupOutcome o = run_together(executor, parallel, a);
+    if (!o.failure.empty()) {
+      send_text(MPI_COMM_WORLD, 0, kTagFailed, encode_failure({a.task.key, host_name(), o.failure}));
+    } else if (o.interrupted) {
       send_text(MPI_COMM_WORLD, 0, kTagInterrupted, a.task.key);
-    } catch (const std::exception& e) {
-      send_text(MPI_COMM_WORLD, 0, kTagFailed, encode_failure({a.task.key, host_name(), e.what()}));
+    } else {
+      send_text(MPI_COMM_WORLD, 0, kTagDone, encode_outcome(o.outcome));
     }
   }
   to_members(group, kTagStop, "");
 }
 
-// A member runs what its leader passes on; the leader reports the outcome.
-void follow(TaskExecutor& executor, MPI_Comm group) {
+// A member runs what its leader passes on; the leader reports the group's outcome.
+void follow(TaskExecutor& executor, AllReduce* parallel, MPI_Comm group) {
   for (;;) {
     const Message m = wait_receive(group, 0);
     if (m.tag == kTagStop) break;
-    try {
-      executor.run(decode_assignment(m.text));
-    } catch (const std::exception&) {
-      // The leader met the same failure (or the same stop) and reports it.
-    }
+    run_together(executor, parallel, decode_assignment(m.text));
   }
 }
 
@@ -64,11 +87,12 @@ void run_worker(const ExperimentSpec& spec, MPI_Comm group, const WorkerOptions&
   const LogFn log = [&](const std::string& line) {
     if (log_here) std::cerr << prefix << line << std::endl;
   };
-  TaskExecutor executor(spec, options.run_dir, log, parallel.context, options.fail_kind, options.fail_attempts);
+  TaskExecutor executor(spec, options.run_dir, log, parallel.context, options.fail_kind, options.fail_attempts,
+                        options.fail_rank);
   if (rank == 0) {
-    lead(executor, group);
+    lead(executor, parallel.all_reduce.get(), group);
   } else {
-    follow(executor, group);
+    follow(executor, parallel.all_reduce.get(), group);
   }
 }
 

@@ -18,15 +18,15 @@ struct WorkerOptions {
   bool quiet = false;
   std::string fail_kind;  // test-only fault injection, see TaskExecutor
   int fail_attempts = 0;
+  int fail_rank = -1;
 };
 
 // `group`: this rank's worker-group communicator (rank 0 in it is the leader). Throws
 // ConfigError when the sweep's parallel.backend cannot be had here (see all_reduce_factory.h).
 //
-// Known limit: a failure on one rank of a group only (a file one node cannot read, a device
-// error) leaves the others waiting in a collective; failures that every rank meets alike (bad
-// numerics, a missing data file on a shared file system, the test fault injection) are reported
-// as usual.
+// A task that fails on one rank of a group only (a file one node cannot read, a device error)
+// ends on every rank of it: the leader reports that rank's error to the master, which retries the
+// task as any other failure (workers/parallel/peer_failure.h).
 void run_worker(const ExperimentSpec& spec, MPI_Comm group, const WorkerOptions& options);
 
 }  // namespace fineprune
