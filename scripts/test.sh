@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 
 ./scripts/build.sh
 cd build
-ctest --output-on-failure -j "$(nproc)" "$@"
+ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"  # 900 s: a hung test fails instead of stalling CI

@@ -30,11 +30,15 @@ TEST_P(Interrupt, RemovesTheTemporaryFileAndKeepsTheOldOutput) {
           dir.file("out.h5").c_str(), "--threads", "1", static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Wait until the temporary file exists (the run is under way), then interrupt.
+  // Wait until the temporary file exists (the run is under way: it is made before any
+  // training), then interrupt. Up to a minute: a loaded CI machine starts LibTorch slowly.
   bool started = false;
-  for (int i = 0; i < 400 && !started; ++i) {
+  for (int i = 0; i < 2400 && !started; ++i) {
     for (const std::string& name : list_dir(dir.path())) started |= name.find(".tmp") != std::string::npos;
-    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (started) break;
+    int early = 0;
+    ASSERT_EQ(waitpid(child, &early, WNOHANG), 0) << "the run ended before it made its temporary file";
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   ASSERT_TRUE(started) << "the run never created its temporary file";
   kill(child, GetParam());

@@ -40,6 +40,14 @@ std::vector<Task> tasks() {
 
 enum class Reply { Done, Interrupted };
 
+// Ranks 1 and 2 (the fake leaders) meet: each sends `tag` to the other and waits for the other's.
+// Tags below the protocol's (101..), never sent to the master.
+void meet_other_leader(int tag) {
+  const int other = world_rank() == 1 ? 2 : 1;
+  MPI_Sendrecv(nullptr, 0, MPI_BYTE, other, tag, nullptr, 0, MPI_BYTE, other, tag, MPI_COMM_WORLD,
+               MPI_STATUS_IGNORE);
+}
+
 // A worker-group leader that answers each assignment with `reply(n)` (n counts from 0) after
 // `before_reply(n)` ran; returns when the master says stop.
 void fake_leader(const std::function<Reply(int)>& reply, const std::function<void(int)>& before_reply = {}) {
@@ -105,20 +113,26 @@ TEST_F(MasterStop, SignalStopsDispatchingRunningTasksStillReport) {
   if (world_rank() == 0) {
     EXPECT_EQ(master(), kExitInterrupted);
     const ResultFile f = read_result_file(out_);
-    // T1 was running when the signal came (T2 too, unless rank 2 asked late): it finished and
-    // was recorded; the curves, ready only afterwards, were never handed out.
+    // Both trainings were running when the signal came: they finished and were recorded; the
+    // curves, ready only afterwards, were never handed out.
     const std::set<std::string> done = done_task_keys(f.tasks);
     EXPECT_EQ(done.count("T1"), 1u);
+    EXPECT_EQ(done.count("T2"), 1u);
     EXPECT_EQ(done.count("c1") + done.count("c2"), 0u);
     EXPECT_EQ(f.tasks.size(), done.size());
     EXPECT_TRUE(stop_requested());
     clear_stop_request();
   } else {
-    // Rank 1 sends Slurm's warning to the master while its first task runs, then takes its time.
+    // Once both hold a training, rank 1 sends Slurm's warning to the master; rank 2 waits until
+    // it was sent. Both then take their time.
     const bool signaller = world_rank() == 1;
     fake_leader([](int) { return Reply::Done; },
                 [&](int n) {
-                  if (signaller && n == 0) ::kill(master_pid_, SIGUSR1);
+                  if (n == 0) {
+                    meet_other_leader(7);  // both hold a task
+                    if (signaller) ::kill(master_pid_, SIGUSR1);
+                    meet_other_leader(8);  // the signal is sent
+                  }
                   std::this_thread::sleep_for(std::chrono::milliseconds(300));
                 });
   }
@@ -138,10 +152,13 @@ TEST_F(MasterStop, InterruptedTaskStopsTheSweepAndIsNotAFailure) {
     for (const TaskRow& t : f.tasks) EXPECT_EQ(t.worker, 2) << t.key;
     EXPECT_TRUE(stop_requested());  // the master raised the process's flag itself
     clear_stop_request();
-  } else if (world_rank() == 1) {
-    fake_leader([](int) { return Reply::Interrupted; });
   } else {
-    fake_leader([](int) { return Reply::Done; });
+    // Both take a training before either answers, so rank 2 can finish only its own family.
+    const Reply reply = world_rank() == 1 ? Reply::Interrupted : Reply::Done;
+    fake_leader([&](int) { return reply; },
+                [](int n) {
+                  if (n == 0) meet_other_leader(7);
+                });
   }
   MPI_Barrier(MPI_COMM_WORLD);
   finish_and_check();
