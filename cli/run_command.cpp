@@ -11,8 +11,10 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "common/experiment_spec.h"
+#include "common/input_files.h"
 #include "orchestrator/master.h"
 #include "orchestrator/mpi_channel.h"
+#include "orchestrator/protocol.h"
 #include "orchestrator/sharding.h"
 #include "orchestrator/sweep_expansion.h"
 #include "common/stop_request.h"
@@ -113,13 +115,14 @@ int run_sweep_command(RunOptions options) {
   // Every worker rank checks that it can use the all-reduce backend the file asks for before any
   // work starts (a rank without a GPU must not leave its group waiting); the first that cannot
   // says why, and every rank exits with the bad-input code.
+  // Rank 0 checks that the data files and trigger pictures are there (a missing one would fail
+  // every training on every attempt).
   std::string backend_problem;
-  if (rank != 0) {
-    try {
-      check_parallel_backend(spec.parallel.backend, options.spec_path);
-    } catch (const ConfigError& e) {
-      backend_problem = e.what();
-    }
+  try {
+    if (rank != 0) check_parallel_backend(spec.parallel.backend, options.spec_path);
+    if (rank == 0) check_input_files(spec);
+  } catch (const ConfigError& e) {
+    backend_problem = e.what();
   }
   int bad_rank = backend_problem.empty() ? size : rank, first_bad = size;
   mpi_check(MPI_Allreduce(&bad_rank, &first_bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "MPI_Allreduce");
@@ -134,9 +137,16 @@ int run_sweep_command(RunOptions options) {
   mpi_check(MPI_Comm_split(MPI_COMM_WORLD, color, rank, &group), "MPI_Comm_split");
 
   if (rank == 0) {
-    const std::vector<Task> tasks = shard_tasks(expand_sweep(spec, FINEPRUNE_VERSION), shard);
     std::vector<int> leaders;
     for (int r = 1; r < size; r += options.ranks_per_worker) leaders.push_back(r);
+    std::vector<Task> tasks;
+    try {
+      tasks = shard_tasks(expand_sweep(spec, FINEPRUNE_VERSION), shard);
+    } catch (...) {
+      // The workers already wait for their first task.
+      for (int leader : leaders) send_text(MPI_COMM_WORLD, leader, kTagStop, "");
+      throw;
+    }
     if (!options.quiet) {
       std::cerr << "fineprune " FINEPRUNE_VERSION ": sweep " << spec.name
                 << (shard.whole() ? std::string() : " shard " + shard.text()) << ": " << tasks.size()
@@ -152,13 +162,14 @@ int run_sweep_command(RunOptions options) {
     mo.quiet = options.quiet;
     mo.json_progress = options.json_progress;
     mo.shard = shard.whole() ? "all" : shard.text();
+    if (options.inject_failure.rfind("master:", 0) == 0) mo.fail_after_outcomes = std::stoi(options.inject_failure.substr(7));
     return run_master(spec, tasks, leaders, mo);
   }
   torch::set_num_threads(threads);
   WorkerOptions wo;
   wo.run_dir = options.run_dir;
   wo.quiet = options.quiet;
-  if (!options.inject_failure.empty()) {  // KIND[:N[@R]]
+  if (!options.inject_failure.empty() && options.inject_failure.rfind("master:", 0) != 0) {  // KIND[:N[@R]]
     const std::string& text = options.inject_failure;
     const size_t colon = text.find(':');
     const size_t at = text.find('@');

@@ -245,6 +245,7 @@ void read_pruning(const Field& f, PruningSpec& p) {
     for (size_t i = 0; i < items.size(); ++i) {
       check_range(items[i], p.rates[i], 0.0, true, 1.0, false);
     }
+    check_unique(items, p.rates, "pruning rate");  // a rate twice would be one task twice
   }
 }
 

@@ -66,7 +66,6 @@ class Master {
   }
 
   int run() {
-    open_output();
     start_ = Clock::now();
     cpu_at_start_s_ = process_cpu_seconds();
     last_progress_ = start_;
@@ -95,7 +94,11 @@ class Master {
     return c.failed == 0 && c.blocked == 0 ? kExitOk : kExitFailure;
   }
 
- private:
+  // Closes the result file at once (HDF5's errors dropped), for an abort.
+  void close_output() { writer_.reset(); }
+
+  // Opens (or resumes) the result file; on an error every leader is stopped before it is passed
+  // on, so that no worker waits for ever.
   void open_output() {
     try {
       writer_ = ResultWriter::open_sweep(options_.out_path,
@@ -121,6 +124,7 @@ class Master {
     }
   }
 
+ private:
   void handle(const Message& m) {
     const auto group = group_of_rank_.find(m.source);
     if (group == group_of_rank_.end()) {
@@ -136,10 +140,19 @@ class Master {
         const TaskOutcome o = decode_outcome(m.text);
         if (scheduler_.on_done(o.key, g)) {
           const Task& t = scheduler_.task(o.key);
-          writer_->append_task_outcome(task_row(t, "done", scheduler_.attempts(o.key), leader_rank(g), o.host,
-                                                o.wall_s, ""),
+          const int attempts = scheduler_.attempts(o.key);
+          // A retried task keeps why its last failed attempt failed (the tasks table's only trace).
+          const std::string& before = scheduler_.last_error(o.key);
+          const std::string note =
+              attempts > 1 && !before.empty() ? "attempt " + std::to_string(attempts - 1) + " failed: " + before : "";
+          writer_->append_task_outcome(task_row(t, "done", attempts, leader_rank(g), o.host, o.wall_s, note),
                                        o.results, o.curves);
           done_cost_ += t.cost;
+          ++outcomes_written_;
+          if (options_.fail_after_outcomes > 0 && outcomes_written_ == options_.fail_after_outcomes) {
+            throw Error("injected master failure (test option) after " + std::to_string(outcomes_written_) +
+                        " outcomes");
+          }
         }
         break;
       }
@@ -261,6 +274,7 @@ class Master {
   std::unique_ptr<ResultWriter> writer_;
   Clock::time_point start_, last_progress_;
   double cpu_at_start_s_ = 0;
+  int outcomes_written_ = 0;
   size_t resumed_ = 0;
   bool stopping_ = false;  // a stop was requested: no more dispatching
   double done_cost_ = 0;
@@ -271,7 +285,21 @@ class Master {
 int run_master(const ExperimentSpec& spec, const std::vector<Task>& tasks,
                const std::vector<int>& leaders, const MasterOptions& options) {
   Master master(spec, tasks, leaders, options);
-  return master.run();
+  master.open_output();
+  try {
+    return master.run();
+  } catch (const std::exception& e) {
+    // Leaders may be in a task, or sending its rows to a master that no longer listens: they
+    // cannot be stopped cleanly. Every outcome recorded so far was flushed; the file is closed
+    // here, then the job ends: better than a hang.
+    master.close_output();
+    std::cerr << "fineprune: error: " << e.what()
+              << "\nfineprune: the master cannot go on and ends the whole job; the results written so far are "
+                 "kept, run the same command again to resume"
+              << std::endl;
+    MPI_Abort(MPI_COMM_WORLD, kExitFailure);
+    return kExitFailure;
+  }
 }
 
 }  // namespace fineprune

@@ -21,13 +21,16 @@ struct MasterOptions {
   bool quiet = false;
   bool json_progress = false;
   std::string shard = "all";   // the root attribute "shard": "I/K", or "all" for a whole sweep
+  int fail_after_outcomes = 0;  // test only: throw once this many outcomes are written (0: never)
 };
 
 // Runs the sweep to the end. `leaders` are the world ranks of the group leaders; group g is
 // leaders[g]. Returns the exit code: 0 when every task is done, 1 when some failed or were blocked,
 // kExitInterrupted (3) when a stop was requested (common/stop_request.h) before the end.
 // On an error before any work (e.g. an output file of another sweep) it stops every leader and
-// rethrows.
+// rethrows. On an error later (the result file cannot be written, a malformed message) the
+// leaders cannot be stopped cleanly: it says so and calls MPI_Abort (exit code 1), after the
+// result file was closed; what was recorded stays, and the same command resumes.
 //
 // Stopping (preemption, a time limit): once stop_requested() is true, or a leader reports a task
 // interrupted (its rank got the signal, so the job is going down), the master hands out no more

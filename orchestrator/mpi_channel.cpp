@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -12,11 +14,42 @@
 
 namespace fineprune {
 
+namespace {
+
+int g_node_local_rank = -1;
+
+// A whole non-negative number, or -1 (unset, empty or anything else).
+int non_negative(const char* text) {
+  if (!text || !*text) return -1;
+  char* end = nullptr;
+  const long value = std::strtol(text, &end, 10);
+  return *end == '\0' && value >= 0 && value <= std::numeric_limits<int>::max() ? static_cast<int>(value) : -1;
+}
+
+}  // namespace
+
+int launcher_local_rank(int world_rank, const char* slurm_procid, const char* slurm_localid,
+                        const char* ompi_local_rank) {
+  if (non_negative(slurm_procid) == world_rank && non_negative(slurm_localid) >= 0) return non_negative(slurm_localid);
+  return non_negative(ompi_local_rank);
+}
+
 void mpi_start(int* argc, char*** argv) {
   int provided = 0;
   mpi_check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
   mpi_check(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+  // Collective, so every rank does it here whether or not its launcher says the answer.
+  MPI_Comm node;
+  mpi_check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
+            "MPI_Comm_split_type");
+  mpi_check(MPI_Comm_rank(node, &g_node_local_rank), "MPI_Comm_rank");
+  MPI_Comm_free(&node);
+  const int from_launcher = launcher_local_rank(world_rank(), std::getenv("SLURM_PROCID"), std::getenv("SLURM_LOCALID"),
+                                                std::getenv("OMPI_COMM_WORLD_LOCAL_RANK"));
+  if (from_launcher >= 0) g_node_local_rank = from_launcher;
 }
+
+int node_local_rank() { return g_node_local_rank; }
 
 void mpi_finish() {
   int finalized = 0;

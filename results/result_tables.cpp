@@ -161,6 +161,7 @@ void ResultWriter::flush() {
 void ResultWriter::close() {
   flush();
   check(impl_->file.close(), "H5Fclose", impl_->path);
+  impl_->lock.reset();
 }
 
 const std::set<std::string>& ResultWriter::done_keys() const { return impl_->done_keys; }

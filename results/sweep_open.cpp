@@ -93,6 +93,9 @@ std::unique_ptr<ResultWriter> ResultWriter::open_sweep(
                               "' is reserved: open_sweep sets it itself");
     }
   }
+  // Before anything is read or replaced: a second run aimed at a file another is writing would
+  // find HDF5 unable to open it, take that for a torn file and put the snapshot in its place.
+  auto lock = std::make_unique<FileLock>(path + ".lock", path, this_process_description());
 
   // Builds a complete file at `tmp` with these attributes and rows, then renames it over `path`:
   // whatever fails before the rename, `path` is left as it was.
@@ -159,6 +162,7 @@ std::unique_ptr<ResultWriter> ResultWriter::open_sweep(
   std::unique_ptr<ResultWriter> writer(new ResultWriter());
   Impl& impl = *writer->impl_;
   impl.path = path;
+  impl.lock = std::move(lock);
   impl.file = results_detail::owned(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose,
                                     "H5Fopen", path);
   if (!create_new) {

@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/error.h"
+#include "common/file_lock.h"
 #include "results/hdf5_handle.h"
 #include "results/result_tables.h"
 #include "results/table_layout.h"
@@ -19,6 +21,7 @@ namespace fineprune {
 
 struct ResultWriter::Impl {
   std::string path;
+  std::unique_ptr<FileLock> lock;  // a sweep's writer holds path + ".lock" while it lives
   results_detail::Handle file;
   std::set<std::string> done_keys;
   size_t orphans_removed = 0;

@@ -418,6 +418,8 @@ const BadCase kBadCases[] = {
      "must be in [0, 1), got 1.2"},
     {"PruneRateNegative", OK_ATTACK "pruning: {rates: [-0.1]}\n", "pruning.rates[0]",
      "must be in [0, 1), got -0.1"},
+    {"DuplicatePruneRate", OK_ATTACK "pruning: {rates: [0.5, 0.3, 0.5]}\n", "pruning.rates[2]",
+     "duplicate pruning rate '0.5' (also at pruning.rates[0])"},
     {"PruneDropOne", OK_ATTACK "pruning: {max_val_drop: 1}\n", "pruning.max_val_drop",
      "must be in [0, 1)"},
     // Seeds, threads, name.

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "common/file_lock.h"
 #include "sweep_fixture.h"
 
 namespace fineprune::mpi_test {
@@ -116,7 +117,9 @@ TEST_F(SweepMpi, FailedAttemptsAreRetried) {
   for (const TaskRow& t : f.tasks) {
     EXPECT_EQ(t.status, "done") << t.kind << " " << t.attack << " seed " << t.seed << ": " << t.error;
     EXPECT_EQ(t.attempts, t.kind == "curve" ? 2 : 1) << t.kind << " " << t.attack << " seed " << t.seed;
-    EXPECT_EQ(t.error, "");
+    // A retried task keeps why its failed attempt failed.
+    EXPECT_EQ(t.error, t.kind == "curve" ? "attempt 1 failed: injected failure (test option) in attempt 1" : "")
+        << t.kind;
   }
   EXPECT_EQ(f.results.size(), kTinyResultRows);
   EXPECT_EQ(f.curves.size(), kTinyCurveRows);
@@ -141,6 +144,79 @@ TEST_F(SweepMpi, FailureOnOneRankOfAGroupIsRetried) {
   }
   EXPECT_EQ(f.results.size(), kTinyResultRows);
   expect_consistent(f, "after a failure on one rank");
+}
+
+// The master itself fails mid-sweep (here a test option; a full disk, a malformed message): the
+// leaders may be in a task and cannot be stopped cleanly, so the job ends instead of hanging.
+// What was recorded stays readable, and the same command resumes to the whole sweep.
+TEST_F(SweepMpi, MasterFailureEndsTheJobAndKeepsWhatWasWritten) {
+  const std::string out = dir_.file("tiny.h5");
+  const RunResult r = run_sweep(3, sweep_args(yaml_, out, {"--inject-failure", "master:3"}), scratch_.path());
+  ASSERT_FALSE(r.timed_out) << "the job hung after the master failed:\n" << r.all();
+  EXPECT_NE(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.err.find("injected master failure"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ends the whole job"), std::string::npos) << r.err;
+  const ResultFile f = read_result_file(out);
+  EXPECT_EQ(done_task_keys(f.tasks).size(), 3u);
+  expect_consistent(f, "after the master's failure");
+
+  const RunResult again = run_sweep(3, sweep_args(yaml_, out), scratch_.path());
+  ASSERT_EQ(again.exit_code, 0) << again.all();
+  EXPECT_NE(again.all().find("20/20 done (3 resumed)"), std::string::npos) << again.all();
+  expect_consistent(read_result_file(out), "resumed after the master's failure");
+}
+
+// A second run aimed at an output another process writes (a batch script submitted twice) is
+// refused before it touches the file.
+TEST_F(SweepMpi, OutputAnotherRunWritesIsRefused) {
+  const Baseline& b = reference();
+  ASSERT_TRUE(b.read_error.empty());
+  const std::string out = dir_.file("tiny.h5");
+  fs::copy_file(b.out_path, out);
+  const std::string before = read_bytes(out);
+  RunResult r;
+  {
+    FileLock held(out + ".lock", out, "host test, pid 4242");  // as a running master holds it
+    r = run_sweep(3, sweep_args(yaml_, out), scratch_.path());
+  }
+  EXPECT_EQ(r.exit_code, 2) << r.all();
+  EXPECT_NE(r.err.find(out + ": another fineprune run is writing it (host test, pid 4242"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(read_bytes(out), before) << "the refused run changed the file";
+}
+
+// Bad sweep files under `run`: every rank stops before any work with exit code 2, the message
+// names the file and the key, and no output is written. A missing data file is found up front
+// too, rather than failing every training on every attempt.
+TEST_F(SweepMpi, BadSweepFilesStopEveryRankNamingTheKey) {
+  const auto replaced = [](std::string text, const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? text : text.replace(at, from.size(), to);
+  };
+  const std::string tiny = tiny_sweep_yaml();
+  const struct {
+    const char* name;
+    std::string yaml;
+    std::string expected;
+  } cases[] = {
+      {"malformed", "name: tiny\nattacks: [\n", "bad.yaml"},
+      {"duplicate rate", replaced(tiny, "rates: [0.5]", "rates: [0.5, 0.5]"), "pruning.rates[1]: duplicate pruning rate"},
+      {"unknown trigger", replaced(tiny, "type: patch", "type: laser"), "attacks[0].trigger.type"},
+      {"missing data", replaced(tiny, kFashionMnistDir, "/nonexistent-data"),
+       "data.train_images: cannot read '/nonexistent-data/"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string yaml = dir_.file("bad.yaml");
+    write_text(yaml, c.yaml);
+    const std::string out = dir_.file("bad.h5");
+    const RunResult r = run_sweep(3, sweep_args(yaml, out), scratch_.path());
+    EXPECT_EQ(r.exit_code, 2) << r.all();
+    EXPECT_NE(r.err.find(yaml), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << r.err;
+    EXPECT_FALSE(file_exists(out));
+  }
 }
 
 TEST_F(SweepMpi, PermanentFailureBlocksDependents) {

@@ -1,6 +1,7 @@
 // Tests of ResultWriter::open_sweep and the tasks table: create, resume, fingerprint checks,
 // --fresh, orphan removal, the latest-row-wins rule and append_task_outcome's checks.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
@@ -48,12 +49,13 @@ void write(ResultWriter& writer, const Outcome& o) {
 
 class ResultSweep : public TempDirTest {
  protected:
-  // Files in the test folder other than `keep` and its snapshot: leftover temporary files show.
+  // Files in the test folder other than `keep`, its snapshot and its lock file: leftover
+  // temporary files show.
   std::vector<std::string> other_files(const std::string& keep) const {
     std::vector<std::string> out;
     for (const auto& entry : fs::directory_iterator(dir_)) {
       const std::string name = entry.path().filename().string();
-      if (name != keep && name != keep + ".snapshot") out.push_back(name);
+      if (name != keep && name != keep + ".snapshot" && name != keep + ".lock") out.push_back(name);
     }
     return out;
   }
@@ -125,6 +127,29 @@ TEST_F(ResultSweep, OtherFingerprintIsInputErrorNamingFileAndFresh) {
   const std::string none = message_of<InputError>(
       [&] { ResultWriter::open_sweep(path("single.h5"), {}, "fp", false); });
   EXPECT_NE(none.find("fingerprint none"), std::string::npos) << none;
+}
+
+// A second writer aimed at a file another is writing (a Slurm script submitted twice) is refused
+// before it reads or replaces anything: HDF5 could not open the file and resuming would have
+// taken it for torn and put the snapshot in its place.
+TEST_F(ResultSweep, SecondWriterWhileOneWritesIsRefusedAndChangesNothing) {
+  auto first = ResultWriter::open_sweep(path("s.h5"), {}, "fp", false);
+  write(*first, outcome("a", 2, 1));
+  for (const bool fresh : {false, true}) {
+    const std::string msg = message_of<InputError>(
+        [&] { ResultWriter::open_sweep(path("s.h5"), {}, "fp", fresh); });
+    EXPECT_NE(msg.find(path("s.h5") + ": another fineprune run is writing it (host "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("pid " + std::to_string(::getpid())), std::string::npos) << msg;
+  }
+  write(*first, outcome("b", 1, 1));
+  first->close();
+  const ResultFile file = read_result_file(path("s.h5"));
+  EXPECT_EQ(done_task_keys(file.tasks), (std::set<std::string>{"a", "b"}));
+  EXPECT_EQ(file.results.size(), 3u);
+  EXPECT_TRUE(other_files("s.h5").empty());
+  // Closed, the file is free again.
+  EXPECT_EQ(ResultWriter::open_sweep(path("s.h5"), {}, "fp", false)->done_keys(),
+            (std::set<std::string>{"a", "b"}));
 }
 
 TEST_F(ResultSweep, FileNotOursIsTheReadersInputError) {

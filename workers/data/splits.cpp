@@ -1,9 +1,9 @@
 // load_splits and seeded_permutation: train, validation and test sets from a DataSpec.
 #include <algorithm>
-#include <filesystem>
 
 #include "common/error.h"
 #include "common/experiment_spec.h"
+#include "common/input_files.h"
 #include "workers/data/image_set.h"
 
 namespace fineprune {
@@ -37,10 +37,7 @@ uint64_t uniform_below(uint64_t bound, uint64_t& state) {
   return static_cast<uint64_t>(m >> 64);
 }
 
-std::string resolve(const DataSpec& spec, const std::string& file) {
-  if (spec.dir.empty() || file.empty() || std::filesystem::path(file).is_absolute()) return file;
-  return (std::filesystem::path(spec.dir) / file).string();
-}
+std::string resolve(const DataSpec& spec, const std::string& file) { return data_file_path(spec, file); }
 
 // A loaded set and the file to name when its labels or shape are wrong.
 struct Loaded {

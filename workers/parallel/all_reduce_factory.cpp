@@ -42,7 +42,7 @@ GroupParallel make_group_parallel(const std::string& backend, double bucket_mb, 
       out.context.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(nccl->device_index()));
       out.all_reduce = std::move(nccl);
     } else {
-      const int device = local_cuda_device(MPI_COMM_WORLD);
+      const int device = local_cuda_device();
       if (device >= 0) out.context.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(device));
     }
   }

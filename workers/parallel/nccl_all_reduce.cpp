@@ -4,7 +4,6 @@
 #include <cuda_runtime.h>
 #include <nccl.h>
 
-#include <cstdlib>
 
 #include "common/error.h"
 #include "orchestrator/mpi_channel.h"
@@ -32,24 +31,13 @@ ncclDataType_t nccl_type(const torch::Tensor& t) {
 // As the MPI backend: spin briefly, then sleep up to 1 ms between polls.
 constexpr double kMaxSleepMicros = 1000;
 
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoi(v) : fallback;
-}
 
 }  // namespace
 
-int local_cuda_device(MPI_Comm world) {
+int local_cuda_device() {
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) return -1;
-  int local = env_int("SLURM_LOCALID", env_int("OMPI_COMM_WORLD_LOCAL_RANK", -1));
-  if (local < 0) {
-    MPI_Comm node;
-    mpi_check(MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
-    mpi_check(MPI_Comm_rank(node, &local), "MPI_Comm_rank");
-    MPI_Comm_free(&node);
-  }
-  return local % count;
+  return node_local_rank() % count;
 }
 
 struct NcclAllReduce::Impl {
@@ -119,7 +107,7 @@ struct NcclAllReduce::Impl {
 NcclAllReduce::NcclAllReduce(MPI_Comm group) : impl_(std::make_unique<Impl>()) {
   mpi_check(MPI_Comm_rank(group, &impl_->rank), "MPI_Comm_rank");
   mpi_check(MPI_Comm_size(group, &impl_->size), "MPI_Comm_size");
-  impl_->device = local_cuda_device(MPI_COMM_WORLD);
+  impl_->device = local_cuda_device();
   if (impl_->device < 0) throw Error("NCCL backend: no CUDA device is visible" + where());
   cuda_check(cudaSetDevice(impl_->device), "cudaSetDevice");
   cuda_check(cudaStreamCreate(&impl_->stream), "cudaStreamCreate");

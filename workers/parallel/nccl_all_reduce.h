@@ -3,8 +3,10 @@
 //
 // Bootstrap: rank 0 of the group creates the NCCL unique id and broadcasts it over the group's
 // MPI communicator; every rank then joins with ncclCommInitRank. Device: the node-local rank
-// (SLURM_LOCALID, else OMPI_COMM_WORLD_LOCAL_RANK, else MPI's shared-memory split) modulo the
-// number of visible devices (cudaGetDeviceCount honours CUDA_VISIBLE_DEVICES).
+// (node_local_rank(), orchestrator/mpi_channel.h: srun's SLURM_LOCALID, else mpirun's
+// OMPI_COMM_WORLD_LOCAL_RANK, else MPI's shared-memory split) modulo the number of visible
+// devices (cudaGetDeviceCount honours CUDA_VISIBLE_DEVICES, which Slurm sets per task where GPUs
+// are bound to tasks).
 // Ordering: each call synchronises the device before the collective and its own stream after, so
 // it is correct whatever stream produced the tensor (simple, not the fastest); the wait polls
 // the stream, so that a peer's failure aborts the collective (peer_failure.h).
@@ -40,7 +42,8 @@ class NcclAllReduce : public AllReduce {
   std::unique_ptr<Impl> impl_;
 };
 
-// The CUDA device a rank of this node should use, or -1 when none is visible.
-int local_cuda_device(MPI_Comm world);
+// The CUDA device a rank of this node should use (its node_local_rank() modulo the visible
+// devices), or -1 when none is visible.
+int local_cuda_device();
 
 }  // namespace fineprune
