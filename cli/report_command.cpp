@@ -6,8 +6,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <set>
+#include <utility>
 
+#include "common/config.h"
 #include "common/error.h"
+#include "orchestrator/sharding.h"
+#include "orchestrator/sweep_expansion.h"
 #include "results/plots.h"
 #include "results/report_format.h"
 #include "results/report_table.h"
@@ -33,6 +39,26 @@ ResultFile read_for_report(const std::string& path, std::vector<std::string>& no
     notes.push_back("HDF5 could not read " + path + " (a sweep writing it, or a torn file: " +
                     e.what() + "); this report is of its last snapshot, " + snapshot);
     return file;
+  }
+}
+
+// The (attack, seed) pairs of a shard's file (root attribute "shard" = "I/K"), by the split
+// `fineprune run --shard` made; nothing for a whole sweep or a file whose YAML does not parse.
+std::optional<std::set<std::pair<std::string, int64_t>>> shard_pairs(const ResultFile& file,
+                                                                        const std::string& source) {
+  const auto shard_text = file.attributes.find("shard");
+  const auto yaml = file.attributes.find("sweep_yaml");
+  if (shard_text == file.attributes.end() || shard_text->second == "all" || yaml == file.attributes.end()) {
+    return std::nullopt;
+  }
+  try {
+    const ExperimentSpec spec = parse_experiment_spec(yaml->second, source + " (attribute sweep_yaml)");
+    const Shard shard = parse_shard(shard_text->second, source + " (attribute shard)");
+    std::set<std::pair<std::string, int64_t>> pairs;
+    for (const Task& t : shard_tasks(expand_sweep(spec, FINEPRUNE_VERSION), shard)) pairs.insert({t.attack, t.seed});
+    return pairs;
+  } catch (const InputError&) {
+    return std::nullopt;  // build_report notes an unreadable YAML itself
   }
 }
 
@@ -73,7 +99,8 @@ int run_report_command(const ReportOptions& options) {
   }
   std::vector<std::string> read_notes;
   const ResultFile file = read_for_report(options.results_path, read_notes);
-  ReportTable table = build_report(file, options.results_path, {options.attack, options.defense});
+  ReportFilter filter{options.attack, options.defense, shard_pairs(file, options.results_path)};
+  ReportTable table = build_report(file, options.results_path, filter);
   table.notes.insert(table.notes.begin(), read_notes.begin(), read_notes.end());
 
   if (!options.plot_dir.empty()) {

@@ -95,17 +95,23 @@ struct PruningAwareSpec {
   int64_t clean_epochs = 0;     // 0 = training.epochs
 };
 
+struct PruningSpec {
+  double max_val_drop = 0.04;  // the stopping point: validation accuracy drop (fraction, 0.04 = 4 pt)
+  std::vector<double> rates;   // fixed pruning fractions in [0, 1), each gives its own rows
+};
+
 struct AttackSpec {
   std::string name;  // label in the tables; unique within the file
   TriggerSpec trigger;
   TargetSpec target;
   double poison_rate = 0.1;  // (0, 1]; for SIG: fraction of the target class poisoned
   PruningAwareSpec pruning_aware;
-};
-
-struct PruningSpec {
-  double max_val_drop = 0.04;  // the stopping point: validation accuracy drop (fraction, 0.04 = 4 pt)
-  std::vector<double> rates;   // fixed pruning fractions in [0, 1), each gives its own rows
+  // Per-attack overrides (YAML `overrides: {training: ..., finetune: ..., pruning: ...}`): the
+  // file's section with what the attack sets merged over it; unset: the file's own. Read them
+  // through spec_for_attack().
+  std::optional<TrainSpec> training;
+  std::optional<TrainSpec> finetune;
+  std::optional<PruningSpec> pruning;
 };
 
 // How a worker group of several ranks trains one task together (workers/parallel/). Not part of
@@ -131,6 +137,10 @@ struct ExperimentSpec {
   int64_t threads = 0;  // 0 = all cores
   ParallelSpec parallel;
 };
+
+// The spec as it applies to `attack`: the attack's overrides in place of the file's training,
+// finetune and pruning sections. Every task of that attack runs, and is keyed, with it.
+ExperimentSpec spec_for_attack(const ExperimentSpec& spec, const AttackSpec& attack);
 
 // Names accepted by the validator, in one place.
 const std::vector<std::string>& known_defenses();     // none prune finetune fineprune

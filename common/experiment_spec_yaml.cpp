@@ -185,10 +185,43 @@ void read_pruning_aware(const Field& f, PruningAwareSpec& p) {
   check_at_least(m.get("clean_epochs"), p.clean_epochs, int64_t{0});
 }
 
+void read_pruning(const Field& f, PruningSpec& p) {
+  const MapReader m(f, {"max_val_drop", "rates"});
+  read_into(m.get("max_val_drop"), p.max_val_drop);
+  check_range(m.get("max_val_drop"), p.max_val_drop, 0.0, true, 1.0, false);
+  const Field rates = m.get("rates");
+  read_into(rates, p.rates);
+  if (rates.present()) {
+    const std::vector<Field> items = read_list(rates);
+    for (size_t i = 0; i < items.size(); ++i) {
+      check_range(items[i], p.rates[i], 0.0, true, 1.0, false);
+    }
+    check_unique(items, p.rates, "pruning rate");  // a rate twice would be one task twice
+  }
+}
+
+// `overrides` of an attack: each section merged over the file's (`file`, read before).
+void read_overrides(const Field& f, const ExperimentSpec& file, AttackSpec& a) {
+  const MapReader m(f, {"training", "finetune", "pruning"});
+  if (m.has("training")) {
+    a.training = file.training;
+    read_train(m.get("training"), *a.training);
+  }
+  if (m.has("finetune")) {
+    a.finetune = file.finetune;
+    read_train(m.get("finetune"), *a.finetune);
+  }
+  if (m.has("pruning")) {
+    a.pruning = file.pruning;
+    read_pruning(m.get("pruning"), *a.pruning);
+  }
+}
+
 // Returns the name's field, for the duplicate check across attacks.
-Field read_attack(const Field& f, const std::filesystem::path& base_dir, int64_t num_classes,
+Field read_attack(const Field& f, const std::filesystem::path& base_dir, const ExperimentSpec& file,
                   AttackSpec& a) {
-  const MapReader m(f, {"name", "trigger", "target", "poison_rate", "pruning_aware"});
+  const int64_t num_classes = file.data.num_classes;
+  const MapReader m(f, {"name", "trigger", "target", "poison_rate", "pruning_aware", "overrides"});
   const Field name = m.get("name");
   read_into(name, a.name);
   if (a.name.empty()) name.fail("a non-empty name is required");
@@ -206,19 +239,22 @@ Field read_attack(const Field& f, const std::filesystem::path& base_dir, int64_t
   read_into(m.get("poison_rate"), a.poison_rate);
   check_range(m.get("poison_rate"), a.poison_rate, 0.0, false, 1.0, true);
   if (m.has("pruning_aware")) read_pruning_aware(m.get("pruning_aware"), a.pruning_aware);
+  if (m.has("overrides")) read_overrides(m.get("overrides"), file, a);
   return name;
 }
 
-void read_attacks(const Field& f, const std::filesystem::path& base_dir, int64_t num_classes,
-                  std::vector<AttackSpec>& attacks) {
+// Reads the attacks into file.attacks; the file's training, finetune and pruning are read before.
+void read_attacks(const Field& f, const std::filesystem::path& base_dir, ExperimentSpec& file) {
+  std::vector<AttackSpec>& attacks = file.attacks;
   if (!f.present()) f.fail("at least one attack is required");
   const std::vector<Field> items = read_list(f);
   if (items.empty()) f.fail("at least one attack is required");
   std::vector<Field> name_fields;
   std::vector<std::string> names;
   for (const Field& item : items) {
-    attacks.emplace_back();
-    name_fields.push_back(read_attack(item, base_dir, num_classes, attacks.back()));
+    AttackSpec attack;
+    name_fields.push_back(read_attack(item, base_dir, file, attack));
+    attacks.push_back(std::move(attack));
     names.push_back(attacks.back().name);
   }
   check_unique(name_fields, names, "attack name");
@@ -234,20 +270,6 @@ void read_defenses(const Field& f, std::vector<std::string>& defenses) {
   check_unique(items, defenses, "defense");
 }
 
-void read_pruning(const Field& f, PruningSpec& p) {
-  const MapReader m(f, {"max_val_drop", "rates"});
-  read_into(m.get("max_val_drop"), p.max_val_drop);
-  check_range(m.get("max_val_drop"), p.max_val_drop, 0.0, true, 1.0, false);
-  const Field rates = m.get("rates");
-  read_into(rates, p.rates);
-  if (rates.present()) {
-    const std::vector<Field> items = read_list(rates);
-    for (size_t i = 0; i < items.size(); ++i) {
-      check_range(items[i], p.rates[i], 0.0, true, 1.0, false);
-    }
-    check_unique(items, p.rates, "pruning rate");  // a rate twice would be one task twice
-  }
-}
 
 void read_parallel(const Field& f, ParallelSpec& p) {
   const MapReader m(f, {"backend", "bucket_mb"});
@@ -302,10 +324,10 @@ ExperimentSpec parse_experiment_spec(const std::string& yaml_text, const std::st
   if (m.has("data")) read_data(m.get("data"), base_dir, spec.data);
   if (m.has("model")) read_model(m.get("model"), spec.model);
   if (m.has("training")) read_train(m.get("training"), spec.training);
-  read_attacks(m.get("attacks"), base_dir, spec.data.num_classes, spec.attacks);
-  read_defenses(m.get("defenses"), spec.defenses);
   if (m.has("pruning")) read_pruning(m.get("pruning"), spec.pruning);
   if (m.has("finetune")) read_train(m.get("finetune"), spec.finetune);
+  read_attacks(m.get("attacks"), base_dir, spec);  // after the sections its overrides merge over
+  read_defenses(m.get("defenses"), spec.defenses);
   read_name(m.get("asr_counts"), spec.asr_counts, {"non_target", "all"});
   read_seeds(m.get("seeds"), spec.seeds);
   read_into(m.get("threads"), spec.threads);

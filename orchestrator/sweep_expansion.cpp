@@ -16,26 +16,6 @@ bool has_defense(const ExperimentSpec& spec, const char* name) {
   return std::find(spec.defenses.begin(), spec.defenses.end(), name) != spec.defenses.end();
 }
 
-std::string rate_text(double r) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%g", r);
-  return buf;
-}
-
-// Repeated rates would give two tasks with one key (and duplicate rows): refuse them by name.
-void check_rates_unique(const ExperimentSpec& spec) {
-  const std::vector<double>& rates = spec.pruning.rates;
-  for (size_t i = 0; i < rates.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (rates[i] == rates[j]) {
-        throw ConfigError(spec.source_file, "pruning.rates[" + std::to_string(i) + "]",
-                          "duplicate rate " + rate_text(rates[i]) + " (also at pruning.rates[" +
-                              std::to_string(j) + "])");
-      }
-    }
-  }
-}
-
 double train_cost(const ExperimentSpec& spec, const AttackSpec& attack) {
   double epochs = static_cast<double>(spec.training.epochs);
   if (attack.pruning_aware.enabled) {
@@ -63,22 +43,22 @@ double estimated_training_images(const DataSpec& data) {
 }
 
 std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& program_version) {
-  check_rates_unique(spec);
   const bool curve = has_defense(spec, "none") || has_defense(spec, "prune");
   const bool finetune = has_defense(spec, "finetune");
   const bool fineprune = has_defense(spec, "fineprune");
   if (!curve && !finetune && !fineprune) return {};
 
   const double validation = static_cast<double>(spec.data.validation_size);
-  const double tune_cost = static_cast<double>(spec.finetune.epochs) * validation;
-  const size_t per_pair = 1 + (curve ? 1 : 0) + (finetune ? 1 : 0) +
-                          (fineprune ? 1 + spec.pruning.rates.size() : 0);
+  // Each attack's tasks are keyed and costed with its own settings (its overrides).
+  std::vector<ExperimentSpec> attack_specs;
+  for (const AttackSpec& attack : spec.attacks) attack_specs.push_back(spec_for_attack(spec, attack));
 
   std::vector<Task> tasks;
-  tasks.reserve(spec.seeds.size() * spec.attacks.size() * per_pair);
   for (int64_t seed : spec.seeds) {
     for (size_t a = 0; a < spec.attacks.size(); ++a) {
       const AttackSpec& attack = spec.attacks[a];
+      const ExperimentSpec& as = attack_specs[a];
+      const double tune_cost = static_cast<double>(as.finetune.epochs) * validation;
       Task base;
       base.attack_index = a;
       base.attack = attack.name;
@@ -86,22 +66,22 @@ std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& pr
 
       Task train = base;
       train.kind = TaskKind::Train;
-      train.key = train_key(spec, attack, seed, program_version);
-      train.cost = train_cost(spec, attack);
+      train.key = train_key(as, attack, seed, program_version);
+      train.cost = train_cost(as, attack);
       tasks.push_back(train);
 
       base.deps = {train.key};
       if (curve) {
         Task t = base;
         t.kind = TaskKind::Curve;
-        t.key = curve_key(spec, train.key);
+        t.key = curve_key(as, train.key);
         t.cost = validation;
         tasks.push_back(std::move(t));
       }
       if (finetune) {
         Task t = base;
         t.kind = TaskKind::Finetune;
-        t.key = finetune_key(spec, train.key);
+        t.key = finetune_key(as, train.key);
         t.cost = tune_cost;
         tasks.push_back(std::move(t));
       }
@@ -110,12 +90,12 @@ std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& pr
         t.kind = TaskKind::Fineprune;
         t.cost = tune_cost;
         t.prune_mode = "stop";
-        t.key = fineprune_key(spec, train.key, "stop", 0.0);
+        t.key = fineprune_key(as, train.key, "stop", 0.0);
         tasks.push_back(t);
-        for (double r : spec.pruning.rates) {
+        for (double r : as.pruning.rates) {
           t.prune_mode = "rate";
           t.prune_rate = r;
-          t.key = fineprune_key(spec, train.key, "rate", r);
+          t.key = fineprune_key(as, train.key, "rate", r);
           tasks.push_back(t);
         }
       }

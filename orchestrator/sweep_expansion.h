@@ -19,8 +19,9 @@ namespace fineprune {
 //   train      (training.epochs [+ clean pre-training epochs if pruning-aware]) x training images
 //   curve      validation_size (about one pass over the validation set: small)
 //   finetune / fineprune   finetune.epochs x validation_size
-// Throws ConfigError (pruning.rates[i]) on a repeated rate, and Error on any other repeated key
-// (two identical attacks under one name, which the loader already refuses).
+// An attack's tasks take its own settings (spec_for_attack: training, finetune and pruning
+// overrides), in their keys, costs and rates. Throws Error on a repeated key (a repeated rate or
+// two identical attacks under one name, which the loader already refuses).
 std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& program_version);
 
 // Training images a worker will see, estimated from the spec without opening any file:

@@ -32,7 +32,7 @@ std::string train_key_text(const ExperimentSpec& spec, const AttackSpec& attack,
   t.add("program_version", program_version);
   add_data(t, "data", spec.data);
   add_model(t, "model", spec.model);
-  add_train(t, "training", spec.training);
+  add_train(t, "training", attack.training.value_or(spec.training));  // the attack's override
   add_attack(t, "attack", attack);
   t.add("seed", seed);
   return t.str();
@@ -99,7 +99,13 @@ std::string sweep_fingerprint(const ExperimentSpec& spec) {
   add_train(t, "training", spec.training);
   t.add("attacks.size", static_cast<int64_t>(spec.attacks.size()));
   for (size_t i = 0; i < spec.attacks.size(); ++i) {
-    add_attack(t, "attacks." + std::to_string(i), spec.attacks[i]);
+    const AttackSpec& a = spec.attacks[i];
+    const std::string at = "attacks." + std::to_string(i);
+    add_attack(t, at, a);
+    // Only where set, so that files without overrides keep their fingerprint.
+    if (a.training) add_train(t, at + ".overrides.training", *a.training);
+    if (a.finetune) add_train(t, at + ".overrides.finetune", *a.finetune);
+    if (a.pruning) add_pruning(t, at + ".overrides.pruning", *a.pruning);
   }
   t.add("defenses", spec.defenses);
   add_pruning(t, "pruning", spec.pruning);

@@ -3,16 +3,18 @@
 // A task's key is the sha256 (hex) of a canonical text (canonical_text.h) of exactly what
 // determines the task's result, so a result file can be resumed and a result reused whatever the
 // rest of the sweep file says. What each key covers:
-//   train:     program version, the whole data spec, model spec, training spec, the attack's
-//              every field (name, trigger, target, poison rate, pruning_aware), seed.
+//   train:     program version, the whole data spec, model spec, training spec (the attack's
+//              override where it has one), the attack's every field (name, trigger, target,
+//              poison rate, pruning_aware), seed.
 //   curve:     the train key, asr_counts, pruning.max_val_drop (the stop mark on the curve and
 //              the stop rows), which of the "none" and "prune" rows it emits, and the fixed rates
 //              (in file order) only when it emits "prune" rows (one row per rate).
 //   finetune:  the train key, the finetune spec, asr_counts.
 //   fineprune: the train key, the finetune spec, asr_counts, the prune mode, and
 //              pruning.max_val_drop for "stop" or the rate for "rate" (not both).
-// The train key folds in the version, data, model, training, attack and seed, so every defense
-// key changes with them too. Never in a key: the attack's position in the list, other attacks or
+// The defense keys take the spec as it applies to the task's attack (spec_for_attack: its
+// finetune and pruning overrides). The train key folds in the version, data, model, training,
+// attack and seed, so every defense key changes with them too. Never in a key: the attack's position in the list, other attacks or
 // seeds, the experiment name, threads, the file's path and text.
 // Consequences: adding an attack or a seed leaves every existing key unchanged; changing one rate
 // changes that rate's fineprune key and the curve key (when "prune" is a defense), nothing else.

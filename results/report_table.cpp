@@ -114,7 +114,7 @@ std::string describe_task(const ExpectedTask& t) {
 std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks,
                                          const std::vector<int64_t>& seeds,
                                          const std::vector<std::string>& defenses,
-                                         const std::vector<double>& rates) {
+                                         const std::map<std::string, std::vector<double>>& rates) {
   const auto has = [&](const char* d) {
     return std::find(defenses.begin(), defenses.end(), d) != defenses.end();
   };
@@ -127,7 +127,9 @@ std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks
       if (has("finetune")) out.push_back({"finetune", a, seed, "", 0});
       if (has("fineprune")) {
         out.push_back({"fineprune", a, seed, "stop", 0});
-        for (double r : rates) out.push_back({"fineprune", a, seed, "rate", r});
+        const auto own = rates.find(a);
+        if (own == rates.end()) continue;
+        for (double r : own->second) out.push_back({"fineprune", a, seed, "rate", r});
       }
     }
   }
@@ -145,11 +147,15 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
   ExperimentSpec spec;
   const bool have_spec = spec_of_file(file, source, spec, table.notes);
 
-  // Attack order: the YAML's, then any others the rows hold.
+  // Attack order: the YAML's, then any others the rows hold. Each YAML attack's fixed rates.
   std::vector<std::string> attacks;
+  std::map<std::string, std::vector<double>> rates;
   std::set<std::string> attack_set, defense_set;
   if (have_spec) {
-    for (const AttackSpec& a : spec.attacks) attacks.push_back(a.name);
+    for (const AttackSpec& a : spec.attacks) {
+      attacks.push_back(a.name);
+      rates[a.name] = spec_for_attack(spec, a).pruning.rates;
+    }
     defense_set.insert(spec.defenses.begin(), spec.defenses.end());
   }
   for (const ResultRow& r : file.results) {
@@ -187,11 +193,12 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
   };
   if (have_spec) {
     for (const std::string& a : attacks) {
+      const auto own = rates.find(a);
       for (const std::string& d : spec.defenses) {
         if (d == "none" || d == "finetune") add_group({a, d, "none", 0.0});
-        if (d == "prune" || d == "fineprune") {
+        if ((d == "prune" || d == "fineprune") && own != rates.end()) {
           add_group({a, d, "stop", 0.0});
-          for (double r : spec.pruning.rates) add_group({a, d, "rate", r});
+          for (double r : own->second) add_group({a, d, "rate", r});
         }
       }
     }
@@ -217,15 +224,28 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
   }
 
   const bool expect_all = have_spec || !file.results.empty();
+  // Seeds expected of an attack: all, or those of its pairs a shard holds.
+  const auto seeds_expected = [&](const std::string& attack) {
+    if (!filter.shard_pairs) return static_cast<int>(seeds.size());
+    return static_cast<int>(std::count_if(seeds.begin(), seeds.end(), [&](int64_t seed) {
+      return filter.shard_pairs->count({attack, seed}) > 0;
+    }));
+  };
+  if (filter.shard_pairs) {
+    table.notes.push_back("a shard's file: only its " + std::to_string(filter.shard_pairs->size()) +
+                          " (attack, seed) pairs are expected; merge the shards (fineprune merge) for the whole sweep");
+  }
   for (const GroupKey& k : order) {
     const auto& [attack, defense, mode, rate] = k;
     if (!wanted(attack, defense)) continue;
+    const int expected = expect_all ? seeds_expected(attack) : 0;
+    if (filter.shard_pairs && expected == 0 && groups[k].empty()) continue;  // another shard's attack
     ReportRow row;
     row.attack = attack;
     row.defense = defense;
     row.prune_mode = mode;
     row.prune_rate = rate;
-    row.n_expected = expect_all ? static_cast<int>(seeds.size()) : 0;
+    row.n_expected = expected;
     std::vector<double> clean, asr, robust, fraction, drop, wall;
     for (const ResultRow* r : groups[k]) {
       clean.push_back(r->clean_acc);
@@ -256,9 +276,10 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
     const ExpectedTask t = task_of_row(r.attack, r.seed, r.defense, r.prune_mode, r.prune_rate);
     present.insert({t.kind, t.seed, t.attack, t.prune_mode, t.prune_rate});
   }
-  for (const ExpectedTask& t : expected_tasks(attacks, spec.seeds, spec.defenses, spec.pruning.rates)) {
+  for (const ExpectedTask& t : expected_tasks(attacks, spec.seeds, spec.defenses, rates)) {
     // Training has no rows of its own; its failure shows as the blocked tasks after it.
     if (t.kind == "train" || (!filter.attack.empty() && t.attack != filter.attack)) continue;
+    if (filter.shard_pairs && filter.shard_pairs->count({t.attack, t.seed}) == 0) continue;
     if (!filter.defense.empty()) {
       const bool writes = t.kind == "curve" ? filter.defense == "none" || filter.defense == "prune"
                                             : filter.defense == t.kind;

@@ -3,7 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "results/result_tables.h"
@@ -59,6 +63,9 @@ struct MissingTask {
 struct ReportFilter {
   std::string attack;   // empty: all
   std::string defense;  // empty: all
+  // A shard's file (`fineprune run --shard I/K`) holds only some (attack, seed) pairs of its
+  // sweep: those, so that the others are not listed as pending. Unset: the whole sweep.
+  std::optional<std::set<std::pair<std::string, int64_t>>> shard_pairs;
 };
 
 struct ReportTable {
@@ -84,10 +91,12 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
                          const ReportFilter& filter);
 
 // The tasks a sweep's YAML expands to, in the orchestrator's order (seed, attack, kind).
+// `rates`: each attack's fixed pruning rates (its overrides' where it has them; none where the
+// map has no entry).
 std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks,
                                          const std::vector<int64_t>& seeds,
                                          const std::vector<std::string>& defenses,
-                                         const std::vector<double>& rates);
+                                         const std::map<std::string, std::vector<double>>& rates);
 
 // "badnets seed 3: fineprune rate 0.50" (used in messages and the tables' notes).
 std::string describe_task(const ExpectedTask& task);

@@ -202,6 +202,34 @@ TEST(ExperimentSpec, PruningAwareMapImpliesEnabledUnlessSaidOtherwise) {
   EXPECT_EQ(off.attacks[0].pruning_aware.clean_epochs, 2);
 }
 
+// overrides: each section merged over the file's own, read whatever the order of the keys.
+TEST(ExperimentSpec, AttackOverridesMergeOverTheFilesSections) {
+  const ExperimentSpec spec = parse_experiment_spec(
+      "attacks:\n"
+      "  - name: plain\n"
+      "  - name: tuned\n"
+      "    overrides:\n"
+      "      training: {epochs: 9}\n"
+      "      finetune: {lr: 0.5}\n"
+      "      pruning: {rates: [0.3]}\n"
+      "training: {epochs: 2, lr: 0.07}\n"
+      "finetune: {epochs: 4}\n"
+      "pruning: {max_val_drop: 0.1, rates: [0.5, 0.9]}\n",
+      "o.yaml");
+  ASSERT_EQ(spec.attacks.size(), 2u);
+  EXPECT_FALSE(spec.attacks[0].training || spec.attacks[0].finetune || spec.attacks[0].pruning);
+  const ExperimentSpec plain = spec_for_attack(spec, spec.attacks[0]);
+  EXPECT_EQ(plain.training.epochs, 2);
+  EXPECT_EQ(plain.pruning.rates, (std::vector<double>{0.5, 0.9}));
+  const ExperimentSpec tuned = spec_for_attack(spec, spec.attacks[1]);
+  EXPECT_EQ(tuned.training.epochs, 9);
+  EXPECT_DOUBLE_EQ(tuned.training.lr, 0.07);  // kept from the file
+  EXPECT_EQ(tuned.finetune.epochs, 4);
+  EXPECT_DOUBLE_EQ(tuned.finetune.lr, 0.5);
+  EXPECT_EQ(tuned.pruning.rates, (std::vector<double>{0.3}));
+  EXPECT_DOUBLE_EQ(tuned.pruning.max_val_drop, 0.1);
+}
+
 TEST(ExperimentSpec, SingleSeedIsAOneElementList) {
   const ExperimentSpec s = parse_experiment_spec("attacks: [{name: a}]\nseeds: 7\n", "exp.yaml");
   EXPECT_EQ(s.seeds, (std::vector<int64_t>{7}));
@@ -418,6 +446,12 @@ const BadCase kBadCases[] = {
      "must be in [0, 1), got 1.2"},
     {"PruneRateNegative", OK_ATTACK "pruning: {rates: [-0.1]}\n", "pruning.rates[0]",
      "must be in [0, 1), got -0.1"},
+    {"OverrideBadValue", "attacks: [{name: a, overrides: {training: {lr: 0}}}]\n",
+     "attacks[0].overrides.training.lr", "must be > 0, got 0"},
+    {"OverrideUnknownSection", "attacks: [{name: a, overrides: {data: {dir: x}}}]\n",
+     "attacks[0].overrides.data", "unknown key (known: training, finetune, pruning)"},
+    {"OverrideDuplicateRate", "attacks: [{name: a, overrides: {pruning: {rates: [0.1, 0.1]}}}]\n",
+     "attacks[0].overrides.pruning.rates[1]", "duplicate pruning rate"},
     {"DuplicatePruneRate", OK_ATTACK "pruning: {rates: [0.5, 0.3, 0.5]}\n", "pruning.rates[2]",
      "duplicate pruning rate '0.5' (also at pruning.rates[0])"},
     {"PruneDropOne", OK_ATTACK "pruning: {max_val_drop: 1}\n", "pruning.max_val_drop",

@@ -219,6 +219,43 @@ TEST_F(SweepMpi, BadSweepFilesStopEveryRankNamingTheKey) {
   }
 }
 
+// Per-attack overrides: blended fine-prunes at its own rate and fine-tunes longer; badnets keeps
+// the file's settings, so its rows (same keys) are the reference run's to the bit.
+TEST_F(SweepMpi, AttackOverridesApplyToThatAttackOnly) {
+  const Baseline& b = reference();
+  ASSERT_TRUE(b.read_error.empty());
+  std::string yaml = tiny_sweep_yaml();
+  const std::string blended = "    trigger: {type: blend, alpha: 0.2}\n";
+  ASSERT_NE(yaml.find(blended), std::string::npos);
+  yaml.replace(yaml.find(blended), blended.size(),
+               blended + "    overrides: {pruning: {rates: [0.25]}, finetune: {epochs: 2}}\n");
+  const std::string file = dir_.file("overrides.yaml");
+  write_text(file, yaml);
+  const std::string out = dir_.file("overrides.h5");
+  const RunResult r = run_sweep(3, sweep_args(file, out), scratch_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const ResultFile f = read_result_file(out);
+  EXPECT_EQ(done_task_keys(f.tasks).size(), kTinyTasks);
+  std::map<std::string, const ResultRow*> reference_by_key;
+  for (const ResultRow& row : b.file.results) reference_by_key[row.key + row.defense + row.prune_mode] = &row;
+  size_t same = 0;
+  for (const ResultRow& row : f.results) {
+    if (row.defense == "fineprune" && row.prune_mode == "rate") {
+      EXPECT_EQ(row.prune_rate, row.attack == "blended" ? 0.25 : 0.5) << row.attack;
+    }
+    const auto ref = reference_by_key.find(row.key + row.defense + row.prune_mode);
+    if (row.attack == "badnets") {
+      ASSERT_NE(ref, reference_by_key.end()) << "a badnets task changed its key";
+      EXPECT_EQ(row.clean_acc, ref->second->clean_acc);
+      EXPECT_EQ(row.asr, ref->second->asr);
+      ++same;
+    } else if (row.defense == "finetune" || row.defense == "fineprune") {
+      EXPECT_EQ(ref, reference_by_key.end()) << "a blended defense kept its key: " << row.defense;
+    }
+  }
+  EXPECT_EQ(same, kTinyResultRows / 2);
+}
+
 TEST_F(SweepMpi, PermanentFailureBlocksDependents) {
   const std::string out = dir_.file("tiny.h5");
   const RunResult r = run_sweep(

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "orchestrator/sweep_expansion.h"
+#include "orchestrator/task_key.h"
 #include "tests/orchestrator/sweep_fixtures.h"
 
 namespace fineprune {
@@ -122,16 +123,61 @@ TEST(SweepExpansion, Costs) {
   EXPECT_DOUBLE_EQ(estimated_training_images(d), 1.0);  // never zero or negative
 }
 
-TEST(SweepExpansion, DuplicateRateNamesTheKey) {
+TEST(SweepExpansion, DuplicateRateRefused) {
   ExperimentSpec spec = test::sweep_spec();
-  spec.pruning.rates = {0.5, 0.8, 0.5};
-  try {
-    expand_sweep(spec, "v1");
-    FAIL() << "expected ConfigError";
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("pruning.rates[2]"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("pruning.rates[0]"), std::string::npos) << e.what();
+  spec.pruning.rates = {0.5, 0.8, 0.5};  // the loader names the key; a spec built in code may not
+  EXPECT_THROW(expand_sweep(spec, "v1"), Error);
+}
+
+// Per-attack overrides: the attack's tasks run and are keyed with its own settings; everything
+// else keeps its key.
+TEST(SweepExpansion, OverridesChangeOnlyThatAttacksTasksThatUseThem) {
+  const ExperimentSpec plain = test::sweep_spec();
+  ASSERT_GE(plain.attacks.size(), 2u);
+  const std::vector<Task> before = expand_sweep(plain, "v1");
+  const auto keys_of = [](const std::vector<Task>& tasks, const std::string& attack, TaskKind kind) {
+    std::vector<std::string> keys;
+    for (const Task& t : tasks) {
+      if (t.attack == attack && t.kind == kind) keys.push_back(t.key);
+    }
+    return keys;
+  };
+  const std::string first = plain.attacks[0].name, second = plain.attacks[1].name;
+
+  ExperimentSpec tuned = plain;
+  tuned.attacks[0].finetune = plain.finetune;
+  tuned.attacks[0].finetune->epochs += 3;
+  tuned.attacks[0].pruning = plain.pruning;
+  tuned.attacks[0].pruning->rates = {0.25};
+  const std::vector<Task> after = expand_sweep(tuned, "v1");
+  EXPECT_EQ(keys_of(after, first, TaskKind::Train), keys_of(before, first, TaskKind::Train));
+  EXPECT_NE(keys_of(after, first, TaskKind::Finetune), keys_of(before, first, TaskKind::Finetune));
+  EXPECT_EQ(keys_of(after, first, TaskKind::Fineprune).size(), plain.seeds.size() * 2);  // stop + 0.25
+  for (const Task& t : after) {
+    if (t.attack == first && t.kind == TaskKind::Fineprune && t.prune_mode == "rate") EXPECT_EQ(t.prune_rate, 0.25);
   }
+  for (TaskKind kind : {TaskKind::Train, TaskKind::Curve, TaskKind::Finetune, TaskKind::Fineprune}) {
+    EXPECT_EQ(keys_of(after, second, kind), keys_of(before, second, kind)) << to_string(kind);
+  }
+  EXPECT_NE(sweep_fingerprint(tuned), sweep_fingerprint(plain));
+
+  // A training override retrains that attack (new train key, new cost), nothing else.
+  ExperimentSpec longer = plain;
+  longer.attacks[1].training = plain.training;
+  longer.attacks[1].training->epochs *= 2;
+  const std::vector<Task> retrained = expand_sweep(longer, "v1");
+  EXPECT_NE(keys_of(retrained, second, TaskKind::Train), keys_of(before, second, TaskKind::Train));
+  EXPECT_EQ(keys_of(retrained, first, TaskKind::Train), keys_of(before, first, TaskKind::Train));
+  for (size_t i = 0; i < retrained.size(); ++i) {
+    if (retrained[i].attack == second && retrained[i].kind == TaskKind::Train) {
+      EXPECT_DOUBLE_EQ(retrained[i].cost, 2 * before[i].cost);
+    }
+  }
+  // An override equal to the file's own setting changes no task key.
+  ExperimentSpec same = plain;
+  same.attacks[0].training = plain.training;
+  const std::vector<Task> unchanged = expand_sweep(same, "v1");
+  for (size_t i = 0; i < unchanged.size(); ++i) EXPECT_EQ(unchanged[i].key, before[i].key);
 }
 
 TEST(SweepExpansion, RepeatedAttackRefused) {

@@ -301,9 +301,12 @@ TEST(TaskKey, SpecStructsHaveNotGrown) {
       << "TriggerSpec changed: update add_attack()";
   EXPECT_EQ(sizeof(TargetSpec), sizeof(std::string) + 8) << "TargetSpec changed: update add_attack()";
   EXPECT_EQ(sizeof(PruningAwareSpec), 4 * 8u) << "PruningAwareSpec changed: update add_attack()";
+  // The overrides are keyed apart: training in the train key, all three in the fingerprint,
+  // finetune and pruning in the defense keys through spec_for_attack.
   EXPECT_EQ(sizeof(AttackSpec), sizeof(std::string) + sizeof(TriggerSpec) + sizeof(TargetSpec) + 8 +
-                                    sizeof(PruningAwareSpec))
-      << "AttackSpec changed: update add_attack()";
+                                    sizeof(PruningAwareSpec) + 2 * sizeof(std::optional<TrainSpec>) +
+                                    sizeof(std::optional<PruningSpec>))
+      << "AttackSpec changed: update add_attack() or the overrides in task_key.cpp";
   EXPECT_EQ(sizeof(PruningSpec), 8 + sizeof(std::vector<double>)) << "update add_pruning()";
 }
 #endif

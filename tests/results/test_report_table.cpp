@@ -225,6 +225,27 @@ TEST_F(ReportSweepTest, FiltersApplyToMissingTasksToo) {
   EXPECT_EQ(finetune.rows.size(), 2u);
 }
 
+// A shard's file expects only its own (attack, seed) pairs: the others are not pending.
+TEST_F(ReportSweepTest, ShardFileExpectsOnlyItsPairs) {
+  ReportFilter shard;
+  shard.shard_pairs = std::set<std::pair<std::string, int64_t>>{{"badnets", 1}, {"badnets", 2}};
+  const ResultFile file = sweep_file();
+  const ReportTable t = build_report(file, "sweep.h5", shard);
+  EXPECT_EQ(t.tasks_expected, 8);  // badnets x 2 seeds x (curve, finetune, 2 fineprune)
+  EXPECT_EQ(t.tasks_done, 6);
+  for (const MissingTask& m : t.missing) EXPECT_EQ(m.task.attack, "badnets") << describe_task(m.task);
+  for (const ReportRow& r : t.rows) EXPECT_EQ(r.attack, "badnets");
+  EXPECT_EQ(find(t, "badnets", "finetune", "none").n_expected, 2);
+  bool noted = false;
+  for (const std::string& n : t.notes) noted |= n.find("a shard's file") != std::string::npos;
+  EXPECT_TRUE(noted);
+
+  shard.shard_pairs = std::set<std::pair<std::string, int64_t>>{{"badnets", 2}, {"blended", 1}};
+  const ReportTable mixed = build_report(file, "sweep.h5", shard);
+  EXPECT_EQ(mixed.tasks_expected, 8);
+  EXPECT_EQ(find(mixed, "badnets", "none", "none").n_expected, 1);
+}
+
 TEST_F(ReportSweepTest, LaterRetryOfAFailedTaskCountsAsDone) {
   const ResultFile before = sweep_file();
   {
@@ -241,15 +262,19 @@ TEST_F(ReportSweepTest, LaterRetryOfAFailedTaskCountsAsDone) {
 }
 
 TEST(ExpectedTasks, MirrorTheSweepExpansionRule) {
-  const auto tasks = expected_tasks({"a", "b"}, {1, 2}, {"prune", "fineprune"}, {0.3, 0.6});
+  const auto tasks = expected_tasks({"a", "b"}, {1, 2}, {"prune", "fineprune"}, {{"a", {0.3, 0.6}}, {"b", {0.3, 0.6}}});
   EXPECT_EQ(tasks.size(), 2u * 2u * (1 + 1 + 3));  // train, curve, fineprune stop + 2 rates
   EXPECT_EQ(describe_task(tasks[0]), "a seed 1: train");
   EXPECT_EQ(describe_task(tasks[2]), "a seed 1: fineprune at the stopping point");
   EXPECT_EQ(describe_task(tasks[4]), "a seed 1: fineprune rate 0.60");
   EXPECT_TRUE(expected_tasks({"a"}, {1}, {}, {}).empty());
-  const auto finetune_only = expected_tasks({"a"}, {1}, {"finetune"}, {0.5});
+  const auto finetune_only = expected_tasks({"a"}, {1}, {"finetune"}, {{"a", {0.5}}});
   ASSERT_EQ(finetune_only.size(), 2u);
   EXPECT_EQ(finetune_only[1].kind, "finetune");
+  // Each attack its own rates (overrides).
+  const auto own = expected_tasks({"a", "b"}, {1}, {"fineprune"}, {{"a", {0.5}}, {"b", {0.1, 0.2}}});
+  ASSERT_EQ(own.size(), (1 + 2) + (1 + 3u));
+  EXPECT_EQ(describe_task(own[5]), "b seed 1: fineprune rate 0.10");
 }
 
 }  // namespace

@@ -104,9 +104,10 @@ void run_experiment(const ExperimentSpec& spec, ResultWriter& writer, const LogF
       const LogFn seed_log = [&](const std::string& line) {
         log("[seed " + std::to_string(seed) + "] " + line);
       };
-      BackdooredModel bd = train_backdoored(spec, attack, data, static_cast<uint64_t>(seed), seed_log);
+      const ExperimentSpec own = spec_for_attack(spec, attack);  // the attack's overrides
+      BackdooredModel bd = train_backdoored(own, attack, data, static_cast<uint64_t>(seed), seed_log);
       std::vector<CurveRow> curve;
-      const std::vector<ResultRow> rows = run_defenses(spec, attack, bd, static_cast<uint64_t>(seed), curve, seed_log);
+      const std::vector<ResultRow> rows = run_defenses(own, attack, bd, static_cast<uint64_t>(seed), curve, seed_log);
       writer.append_results(rows);
       writer.append_curve(curve);
       writer.flush();

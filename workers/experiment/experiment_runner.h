@@ -40,7 +40,9 @@ class Trigger;
 EvalData make_eval_data(const ExperimentSpec& spec, const AttackSpec& attack, const SeedData& data,
                         const Trigger& trigger);
 
-// `context`: the worker group training together and the epoch-checkpoint folder (sweeps).
+// `spec` is the spec as it applies to `attack` (spec_for_attack: its overrides), here and in
+// run_defenses. `context`: the worker group training together and the epoch-checkpoint folder
+// (sweeps).
 BackdooredModel train_backdoored(const ExperimentSpec& spec, const AttackSpec& attack,
                                  const SeedData& data, uint64_t seed, const LogFn& log,
                                  const ExecutionContext& context = {});

@@ -18,7 +18,9 @@ constexpr size_t kModelsKept = 4;
 TaskExecutor::TaskExecutor(const ExperimentSpec& spec, std::string run_dir, LogFn log, ParallelContext parallel,
                            std::string fail_kind, int fail_attempts, int fail_rank)
     : spec_(spec), run_dir_(std::move(run_dir)), log_(std::move(log)), parallel_(parallel),
-      fail_kind_(std::move(fail_kind)), fail_attempts_(fail_attempts), fail_rank_(fail_rank) {}
+      fail_kind_(std::move(fail_kind)), fail_attempts_(fail_attempts), fail_rank_(fail_rank) {
+  for (const AttackSpec& attack : spec_.attacks) attack_specs_.push_back(spec_for_attack(spec_, attack));
+}
 
 std::string TaskExecutor::state_dir(const std::string& task_key) const {
   return (std::filesystem::path(run_dir_) / "state" / task_key).string();
@@ -52,19 +54,21 @@ BackdooredModel& TaskExecutor::backdoored(const Task& task, const std::string& t
     models_.erase(models_.begin());
   }
   const AttackSpec& attack = spec_.attacks.at(task.attack_index);
+  const ExperimentSpec& spec = attack_specs_.at(task.attack_index);
   const SeedData& data = seed_data(task.seed);
   // Rank 0 decides, so that a model saved meanwhile by another group cannot split this one.
   if (exists_for_group(has_backdoored(models_dir(), train_key))) {
-    return models_.emplace(train_key, load_backdoored(spec_, attack, data, models_dir(), train_key)).first->second;
+    return models_.emplace(train_key, load_backdoored(spec, attack, data, models_dir(), train_key)).first->second;
   }
-  BackdooredModel bd = train_backdoored(spec_, attack, data, static_cast<uint64_t>(task.seed), log_, context);
+  BackdooredModel bd = train_backdoored(spec, attack, data, static_cast<uint64_t>(task.seed), log_, context);
   if (parallel_.rank() == 0) save_backdoored(bd, models_dir(), train_key);
   return models_.emplace(train_key, std::move(bd)).first->second;
 }
 
-const PruningPlan& TaskExecutor::plan_for(const std::string& train_key, BackdooredModel& bd) {
+const PruningPlan& TaskExecutor::plan_for(const ExperimentSpec& spec, const std::string& train_key,
+                                          BackdooredModel& bd) {
   auto it = plans_.find(train_key);
-  if (it == plans_.end()) it = plans_.emplace(train_key, plan_pruning(spec_, bd, parallel_)).first;
+  if (it == plans_.end()) it = plans_.emplace(train_key, plan_pruning(spec, bd, parallel_)).first;
   return it->second;
 }
 
@@ -79,13 +83,14 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
     throw Error("task names attack '" + task.attack + "', which is not in this rank's sweep file");
   }
   const AttackSpec& attack = spec_.attacks[task.attack_index];
+  const ExperimentSpec& spec = attack_specs_[task.attack_index];  // with the attack's overrides
   const std::string train_key = task.kind == TaskKind::Train ? task.key : task.deps.at(0);
   const ExecutionContext context{parallel_, state_dir(task.key)};  // made by the first epoch saved
   BackdooredModel& bd = backdoored(task, train_key, context);
   const LogFn seed_log = [&](const std::string& line) {
     log_("[seed " + std::to_string(task.seed) + "] " + line);
   };
-  const StepContext ctx{spec_, attack, bd, static_cast<uint64_t>(task.seed), seed_log, context};
+  const StepContext ctx{spec, attack, bd, static_cast<uint64_t>(task.seed), seed_log, context};
 
   TaskOutcome out;
   out.key = task.key;
@@ -97,13 +102,13 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
     case TaskKind::Train:
       break;  // backdoored() trained and saved it (or found it saved)
     case TaskKind::Curve:
-      out.results = baseline_and_pruning_rows(ctx, plan_for(train_key, bd), has("none"), has("prune"), out.curves);
+      out.results = baseline_and_pruning_rows(ctx, plan_for(spec, train_key, bd), has("none"), has("prune"), out.curves);
       break;
     case TaskKind::Finetune:
       out.results.push_back(finetune_row(ctx));
       break;
     case TaskKind::Fineprune: {
-      const PruningPlan& plan = plan_for(train_key, bd);
+      const PruningPlan& plan = plan_for(spec, train_key, bd);
       const PruneSetting setting =
           task.prune_mode == "stop" ? stop_setting(plan) : rate_setting(plan, bd, task.prune_rate);
       out.results.push_back(fineprune_row(ctx, plan, setting));

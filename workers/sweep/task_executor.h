@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/task.h"
 #include "orchestrator/protocol.h"
@@ -35,13 +36,14 @@ class TaskExecutor {
   // The model a defense task starts from: in memory, else from the run directory, else trained
   // here (deterministic, so the same model) and saved.
   BackdooredModel& backdoored(const Task& task, const std::string& train_key, const ExecutionContext& context);
-  const PruningPlan& plan_for(const std::string& train_key, BackdooredModel& bd);
+  const PruningPlan& plan_for(const ExperimentSpec& spec, const std::string& train_key, BackdooredModel& bd);
   std::string models_dir() const;
   std::string state_dir(const std::string& task_key) const;
   // Rank 0's answer to "is this file there?", the same on every rank of the group.
   bool exists_for_group(bool exists_on_rank0) const;
 
   const ExperimentSpec& spec_;
+  std::vector<ExperimentSpec> attack_specs_;  // spec_for_attack of each attack, in file order
   std::string run_dir_;
   LogFn log_;
   ParallelContext parallel_;
