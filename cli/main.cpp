@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("out", merge.out_path, "Result file to write (must not exist)")->required();
   merge_cmd->add_option("inputs", merge.inputs, "Shard result files of one sweep")->required();
   merge_cmd->add_flag("--quiet,-q", merge.quiet, "Print nothing on success");
+  merge_cmd->add_flag("--partial", merge.partial, "Merge even when some shards of the split are missing");
   ReportOptions report;
   CLI::App* report_cmd = app.add_subcommand("report", "The paper-style table of a result file, and its figures");
   report_cmd->add_option("results", report.results_path, "Result HDF5 file (from `experiment` or `run`)")->required();

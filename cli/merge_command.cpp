@@ -8,7 +8,7 @@
 namespace fineprune {
 
 int run_merge_command(const MergeOptions& options) {
-  const MergeSummary m = merge_result_files(options.out_path, options.inputs);
+  const MergeSummary m = merge_result_files(options.out_path, options.inputs, options.partial);
   if (!options.quiet) {
     std::cout << "merged " << m.inputs << " files into " << options.out_path << ": " << m.done_tasks
               << " tasks done, " << m.other_tasks << " failed or blocked, " << m.results << " results rows, "

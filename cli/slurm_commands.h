@@ -25,6 +25,7 @@ struct MergeOptions {
   std::string out_path;
   std::vector<std::string> inputs;
   bool quiet = false;
+  bool partial = false;  // merge even when some shards of the split are missing
 };
 
 int run_merge_command(const MergeOptions& options);

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "common/error.h"
 #include "results/file_ops.h"
@@ -14,20 +15,52 @@ namespace fineprune {
 
 namespace {
 
-constexpr const char* kFingerprint = "sweep_fingerprint";
-
 bool exists(const std::string& path) {
   struct stat info {};
   return ::stat(path.c_str(), &info) == 0;
 }
 
 std::string fingerprint_of(const ResultFile& file, const std::string& path) {
-  const auto fp = file.attributes.find(kFingerprint);
+  const auto fp = file.attributes.find(kFingerprintAttribute);
   if (fp == file.attributes.end() || fp->second.empty()) {
     throw InputError(path + ": no sweep_fingerprint attribute: not written by `fineprune run`, "
                             "so it cannot be matched with the other shards");
   }
   return fp->second;
+}
+
+// The shards a set of inputs should hold: refuses inputs split K ways and L ways, and (unless
+// `partial`) a set of shard files that lacks some of the K.
+void check_shard_set(const std::vector<ResultFile>& files, const std::vector<std::string>& inputs, bool partial) {
+  int count = 0;
+  std::string count_from;
+  std::set<int> indices;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto shard = files[i].attributes.find("shard");
+    if (shard == files[i].attributes.end() || shard->second == "all") return;  // a whole run: any set is fine
+    int index = 0, k = 0;
+    char slash = 0;
+    std::istringstream text(shard->second);
+    if (!(text >> index >> slash >> k) || slash != '/' || k < 1 || index < 0 || index >= k) {
+      throw InputError(inputs[i] + ": attribute shard '" + shard->second + "' is not of the form I/K");
+    }
+    if (count != 0 && k != count) {
+      throw InputError(inputs[i] + ": shard " + shard->second + " of a sweep split " + std::to_string(k) +
+                       " ways, but " + count_from + " was split " + std::to_string(count) + " ways");
+    }
+    count = k;
+    count_from = inputs[i];
+    indices.insert(index);
+  }
+  std::string missing;
+  for (int index = 0; index < count; ++index) {
+    if (indices.count(index) == 0) missing += (missing.empty() ? "" : ", ") + std::to_string(index);
+  }
+  if (!missing.empty() && !partial) {
+    throw InputError("shards " + missing + " of " + std::to_string(count) +
+                     " are missing from the inputs (the table would lack their tasks); add their files, "
+                     "or pass --partial to merge what is there");
+  }
 }
 
 // The latest tasks row of each key in one file.
@@ -39,7 +72,7 @@ std::map<std::string, const TaskRow*> latest_rows(const ResultFile& file) {
 
 }  // namespace
 
-MergeSummary merge_result_files(const std::string& out, const std::vector<std::string>& inputs) {
+MergeSummary merge_result_files(const std::string& out, const std::vector<std::string>& inputs, bool partial) {
   if (inputs.empty()) throw InputError(out + ": no input files to merge");
   if (exists(out)) {
     throw InputError(out + ": already exists; merge writes a new file (remove it or choose another name)");
@@ -54,7 +87,16 @@ MergeSummary merge_result_files(const std::string& out, const std::vector<std::s
       throw InputError(path + ": written by another sweep than " + inputs.front() + " (sweep_fingerprint " + fp +
                        ", not " + first + "); merge only the shards of one sweep");
     }
+    // Task keys hold the program version: shards of two versions would give each cell twice.
+    const auto version = files.back().attributes.find(kVersionAttribute);
+    const auto first_version = files.front().attributes.find(kVersionAttribute);
+    if (version != files.back().attributes.end() && first_version != files.front().attributes.end() &&
+        version->second != first_version->second) {
+      throw InputError(path + ": written by fineprune " + version->second + ", " + inputs.front() + " by " +
+                       first_version->second + "; their task keys differ, so merge shards of one version");
+    }
   }
+  check_shard_set(files, inputs, partial);
 
   // Which input supplies each key: the first where it is done, else the last that has it.
   std::map<std::string, size_t> done_in, other_in;

@@ -26,8 +26,11 @@ struct MergeSummary {
 //    `fineprune run` can resume the merged file like one it wrote.
 // Refuses (InputError naming the file): no inputs; `out` already existing or listed as an input
 // (nothing is overwritten); an input that is not a result file of this schema; an input without
-// a sweep fingerprint or with another one than the first input's (shards of different sweeps).
+// a sweep fingerprint or with another one than the first input's (shards of different sweeps),
+// or of another fineprune version; shard files of splits into different numbers of shards; and,
+// unless `partial`, a set of shard files ("shard" attribute I/K) missing some of the K shards.
 // The file is built at out + ".merge.tmp" and renamed, so a failure leaves no partial `out`.
-MergeSummary merge_result_files(const std::string& out, const std::vector<std::string>& inputs);
+MergeSummary merge_result_files(const std::string& out, const std::vector<std::string>& inputs,
+                                bool partial = false);
 
 }  // namespace fineprune

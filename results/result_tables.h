@@ -25,6 +25,11 @@ constexpr int kErrorLength = 512;  // error messages, truncated to fit (see Task
 // refuse files without it. Bump the number whenever a column is added, renamed or retyped.
 constexpr const char* kResultSchema = "fineprune-results-2";
 
+// Root attributes a sweep's file always has: what it is a sweep of (task_key.h's fingerprint)
+// and the program that wrote it (task keys hold the version, so files of two versions do not mix).
+constexpr const char* kFingerprintAttribute = "sweep_fingerprint";
+constexpr const char* kVersionAttribute = "fineprune_version";
+
 // Column names of the tables, in file order (they equal the struct field names below).
 const std::vector<std::string>& result_column_names();
 const std::vector<std::string>& curve_column_names();
@@ -123,13 +128,18 @@ class ResultWriter {
   static std::unique_ptr<ResultWriter> create(const std::string& path,
                                               const std::map<std::string, std::string>& attributes);
 
-  // Opens the result file of a sweep for appending, creating or resuming it:
+  // Opens the result file of a sweep for appending, creating or resuming it. First it takes
+  // path + ".lock" (common/file_lock.h) for as long as the writer lives: when another process
+  // holds it, InputError "<path>: another fineprune run is writing it (<host, pid, job>)" and
+  // nothing is read or changed.
   //  - `path` missing, or `fresh`: a new file is built at path + ".fresh.tmp" and renamed over
   //    `path`, so an old file survives any failure before the new one is complete. The root
   //    attribute "sweep_fingerprint" is set to `sweep_fingerprint` (reserved, like "schema").
   //  - `path` exists: it must be a result file of this schema (else InputError, as from
   //    read_result_file) written by the same sweep (else InputError "<path>: written by another
-  //    sweep (...); use --fresh to start over"). Rows of `results` and `curves` whose key is not
+  //    sweep (...); use --fresh to start over") by the same program version, when `attributes`
+  //    and the file both name one in kVersionAttribute (else InputError "<path>: written by
+  //    fineprune X, this is Y ..."). Rows of `results` and `curves` whose key is not
   //    in done_keys() are orphans of a crash; if there are any, the file is rebuilt without
   //    them at path + ".resume.tmp" and renamed over `path` (atomic: a crash leaves the old file
   //    or the new one).

@@ -20,8 +20,6 @@
 namespace fineprune {
 namespace {
 
-constexpr const char* kFingerprintAttribute = "sweep_fingerprint";
-
 template <typename Row>
 std::vector<Row> rows_of_keys(const std::vector<Row>& rows, const std::set<std::string>& keys) {
   std::vector<Row> kept;
@@ -45,6 +43,18 @@ void check_fingerprint(const ResultFile& file, const std::string& path,
                      (found == file.attributes.end() ? std::string("none") : found->second) +
                      ", this sweep " + sweep_fingerprint + "); use --fresh to start over");
   }
+}
+
+// Task keys hold the program version: resuming a file another version wrote would run every
+// task again beside the old rows, each cell twice.
+void check_version(const ResultFile& file, const std::string& path,
+                   const std::map<std::string, std::string>& attributes) {
+  const auto ours = attributes.find(kVersionAttribute);
+  const auto theirs = file.attributes.find(kVersionAttribute);
+  if (ours == attributes.end() || theirs == file.attributes.end() || ours->second == theirs->second) return;
+  throw InputError(path + ": written by fineprune " + theirs->second + ", this is " + ours->second +
+                   "; task keys hold the version, so resuming would compute every task again beside the old "
+                   "rows: finish it with fineprune " + theirs->second + ", or use --fresh or another --out");
 }
 
 template <typename Row>
@@ -132,6 +142,7 @@ std::unique_ptr<ResultWriter> ResultWriter::open_sweep(
     try {
       old = read_result_file(path);  // InputError unless a file of this schema
       check_fingerprint(old, path, sweep_fingerprint);
+      check_version(old, path, attributes);
     } catch (const IoError& e) {
       unreadable = e.what();
     }

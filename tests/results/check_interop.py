@@ -155,8 +155,8 @@ def check_h5py(path):
         expect("h5py schema attribute", f.attrs["schema"], "fineprune-results-2")
         expect("h5py experiment_yaml", f.attrs["experiment_yaml"], "seeds: [1, 2]\n")
         expect("h5py sweep_fingerprint", f.attrs["sweep_fingerprint"], "sweep-fingerprint-1")
-        expect("h5py fineprune_version (rewritten by the 2nd session)",
-               f.attrs["fineprune_version"], "0.2.0")
+        expect("h5py fineprune_version", f.attrs["fineprune_version"], "0.1.0")
+        expect("h5py session (rewritten by the 2nd session)", f.attrs["session"], "2")
         for name, columns, want in tables_to_check():
             ds = f[name]
             expect(f"h5py {name} CLASS", ds.attrs["CLASS"], b"TABLE")

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
       "key-2-\xc3\xa4"};
   try {
     auto writer = ResultWriter::open_sweep(
-        path, {{"experiment_yaml", "seeds: [1, 2]\n"}, {"fineprune_version", "0.1.0"}}, fingerprint,
+        path, {{"experiment_yaml", "seeds: [1, 2]\n"}, {"fineprune_version", "0.1.0"}, {"session", "1"}}, fingerprint,
         true);
     std::vector<ResultRow> results;
     for (int i = 0; i < 3; ++i) {
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
     writer->append_results({orphan});
     writer->close();
 
-    writer = ResultWriter::open_sweep(path, {{"fineprune_version", "0.2.0"}}, fingerprint, false);
+    writer = ResultWriter::open_sweep(path, {{"fineprune_version", "0.1.0"}, {"session", "2"}}, fingerprint, false);
     if (writer->orphan_rows_removed() != 1) {
       std::cerr << "interop_write: expected 1 orphan row, got " << writer->orphan_rows_removed()
                 << "\n";

@@ -92,7 +92,7 @@ TEST_F(ResultMerge, DedupByTaskKey) {
   const TaskRows c0 = task("c", "failed", 3), c1 = task("c", "blocked", 7);
   const TaskRows d_failed = task("d", "failed", 4), d_done = task("d", "done", 8);
   const std::string s0 = shard("s0.h5", {a0, b0, c0});
-  const std::string s1 = shard("s1.h5", {a1, b1, c1, d_failed, d_done});
+  const std::string s1 = shard("s1.h5", {a1, b1, c1, d_failed, d_done}, "fp-1", "1/2");
   const std::string out = path("all.h5");
   const MergeSummary m = merge_result_files(out, {s0, s1});
   EXPECT_EQ(m.done_tasks, 3u);
@@ -114,12 +114,42 @@ TEST_F(ResultMerge, DedupByTaskKey) {
 }
 
 TEST_F(ResultMerge, TheMergedFileResumesAsASweep) {
-  const std::string s0 = shard("s0.h5", {task("a", "done", 1)}), s1 = shard("s1.h5", {task("b", "done", 2)});
+  const std::string s0 = shard("s0.h5", {task("a", "done", 1)});
+  const std::string s1 = shard("s1.h5", {task("b", "done", 2)}, "fp-1", "1/2");
   const std::string out = path("all.h5");
   merge_result_files(out, {s0, s1});
   auto w = ResultWriter::open_sweep(out, {{"sweep_yaml", "name: tiny\n"}}, "fp-1", false);
   EXPECT_EQ(w->done_keys(), (std::set<std::string>{"a", "b"}));
   EXPECT_EQ(w->orphan_rows_removed(), 0u);
+}
+
+// The shards of one split: all K of them, unless the user asks for a partial table.
+TEST_F(ResultMerge, MissingOrMismatchedShardsAreRefusedUnlessPartial) {
+  const std::string s0 = shard("s0.h5", {task("a", "done", 1)}, "fp-1", "0/3");
+  const std::string s2 = shard("s2.h5", {task("c", "done", 3)}, "fp-1", "2/3");
+  const std::string out = path("all.h5");
+  const std::string missing = message_of<InputError>([&] { merge_result_files(out, {s0, s2}); });
+  EXPECT_NE(missing.find("shards 1 of 3 are missing"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("--partial"), std::string::npos) << missing;
+  EXPECT_FALSE(std::ifstream(out).good()) << "a refused merge wrote its output";
+  EXPECT_EQ(merge_result_files(out, {s0, s2}, /*partial=*/true).done_tasks, 2u);
+
+  const std::string half = shard("half.h5", {task("b", "done", 2)}, "fp-1", "1/2");
+  const std::string mixed = message_of<InputError>([&] { merge_result_files(path("m.h5"), {s0, half}); });
+  EXPECT_NE(mixed.find(half + ": shard 1/2 of a sweep split 2 ways, but " + s0 + " was split 3 ways"),
+            std::string::npos)
+      << mixed;
+  // A whole run's file among the inputs: no split to complete.
+  const std::string whole = shard("whole.h5", {task("d", "done", 4)}, "fp-1", "all");
+  EXPECT_EQ(merge_result_files(path("w.h5"), {whole, s0}).done_tasks, 2u);
+}
+
+TEST_F(ResultMerge, RefusesShardsOfAnotherVersion) {
+  const std::string s0 = shard("s0.h5", {task("a", "done", 1)});
+  const std::string older = path("older.h5");
+  ResultWriter::create(older, {{"sweep_fingerprint", "fp-1"}, {"fineprune_version", "9.8"}, {"shard", "1/2"}})->close();
+  const std::string msg = message_of<InputError>([&] { merge_result_files(path("all.h5"), {s0, older}); });
+  EXPECT_NE(msg.find(older + ": written by fineprune 9.8, " + s0 + " by 9.9"), std::string::npos) << msg;
 }
 
 TEST_F(ResultMerge, RefusesShardsOfAnotherSweep) {

@@ -152,6 +152,17 @@ TEST_F(ResultSweep, SecondWriterWhileOneWritesIsRefusedAndChangesNothing) {
             (std::set<std::string>{"a", "b"}));
 }
 
+// Task keys hold the version: a file of another version is not resumed (each cell would appear
+// twice), it is refused naming both versions; --fresh starts over.
+TEST_F(ResultSweep, FileOfAnotherVersionIsRefusedUnlessFresh) {
+  ResultWriter::open_sweep(path("s.h5"), {{"fineprune_version", "0.1"}}, "fp", false)->close();
+  const std::string msg = message_of<InputError>(
+      [&] { ResultWriter::open_sweep(path("s.h5"), {{"fineprune_version", "0.2"}}, "fp", false); });
+  EXPECT_NE(msg.find(path("s.h5") + ": written by fineprune 0.1, this is 0.2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--fresh"), std::string::npos) << msg;
+  EXPECT_NO_THROW(ResultWriter::open_sweep(path("s.h5"), {{"fineprune_version", "0.2"}}, "fp", true)->close());
+}
+
 TEST_F(ResultSweep, FileNotOursIsTheReadersInputError) {
   std::ofstream(path("text.h5")) << "not hdf5\n";
   EXPECT_NE(message_of<InputError>([&] {
