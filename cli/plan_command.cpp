@@ -38,13 +38,14 @@ int run_plan_command(const PlanOptions& options) {
   std::map<std::string, std::string> status;  // latest row per key
   std::string note = "no output yet";
   if (std::filesystem::exists(out)) {
-    const ResultFile file = read_result_file(out);
-    const auto fp = file.attributes.find("sweep_fingerprint");
+    std::vector<std::string> read_notes;  // a run writing it right now: its snapshot is read
+    const ResultFile file = read_result_file_or_snapshot(out, read_notes);
+    const auto fp = file.attributes.find(kFingerprintAttribute);
     if (fp == file.attributes.end() || fp->second != sweep_fingerprint(spec)) {
       note = "was written by another sweep: `run` will refuse it unless --fresh";
     } else {
       for (const TaskRow& row : file.tasks) status[row.key] = row.status;
-      note = "exists";
+      note = read_notes.empty() ? "exists" : "exists; unreadable now, so its last snapshot was read";
     }
   }
 

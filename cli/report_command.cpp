@@ -25,23 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A sweep's master may be writing the file right now, or a crash may have torn it: HDF5 then
-// fails on it (IoError) and the sweep's last snapshot, always whole, is the best there is.
-ResultFile read_for_report(const std::string& path, std::vector<std::string>& notes) {
-  try {
-    return read_result_file(path);
-  } catch (const InputError&) {
-    throw;
-  } catch (const IoError& e) {
-    const std::string snapshot = path + ".snapshot";
-    if (!fs::is_regular_file(snapshot)) throw;
-    ResultFile file = read_result_file(snapshot);
-    notes.push_back("HDF5 could not read " + path + " (a sweep writing it, or a torn file: " +
-                    e.what() + "); this report is of its last snapshot, " + snapshot);
-    return file;
-  }
-}
-
 // The (attack, seed) pairs of a shard's file (root attribute "shard" = "I/K"), by the split
 // `fineprune run --shard` made; nothing for a whole sweep or a file whose YAML does not parse.
 std::optional<std::set<std::pair<std::string, int64_t>>> shard_pairs(const ResultFile& file,
@@ -98,7 +81,8 @@ int run_report_command(const ReportOptions& options) {
     throw InputError("--plot: " + options.plot_dir + ": exists and is not a folder");
   }
   std::vector<std::string> read_notes;
-  const ResultFile file = read_for_report(options.results_path, read_notes);
+  // A sweep's master may be writing the file right now, or a crash may have torn it.
+  const ResultFile file = read_result_file_or_snapshot(options.results_path, read_notes);
   ReportFilter filter{options.attack, options.defense, shard_pairs(file, options.results_path)};
   ReportTable table = build_report(file, options.results_path, filter);
   table.notes.insert(table.notes.begin(), read_notes.begin(), read_notes.end());

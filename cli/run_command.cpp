@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "orchestrator/sharding.h"
 #include "orchestrator/sweep_expansion.h"
 #include "common/stop_request.h"
+#include "results/result_tables.h"
 #include "slurm/launch_check.h"
 #include "workers/parallel/all_reduce_factory.h"
 #include "workers/sweep/worker_loop.h"
@@ -43,6 +46,16 @@ std::string shared_spec_text(const std::string& path) {
   text.resize(static_cast<size_t>(size));
   mpi_check(MPI_Bcast(text.data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
   return text;
+}
+
+// The libraries a sweep's numbers came from, for the result file's attributes.
+std::map<std::string, std::string> library_versions() {
+  char mpi[MPI_MAX_LIBRARY_VERSION_STRING] = {0};
+  int length = 0;
+  MPI_Get_library_version(mpi, &length);
+  std::string mpi_text(mpi, static_cast<size_t>(std::max(0, length)));
+  mpi_text = mpi_text.substr(0, mpi_text.find_first_of(",\n"));  // "Open MPI v4.1.4"
+  return {{"libtorch_version", TORCH_VERSION}, {"hdf5_version", hdf5_library_version()}, {"mpi_library", mpi_text}};
 }
 
 // Threads for a training rank: this node's cores shared by the training ranks on it.
@@ -162,6 +175,7 @@ int run_sweep_command(RunOptions options) {
     mo.quiet = options.quiet;
     mo.json_progress = options.json_progress;
     mo.shard = shard.whole() ? "all" : shard.text();
+    mo.attributes = library_versions();
     if (options.inject_failure.rfind("master:", 0) == 0) mo.fail_after_outcomes = std::stoi(options.inject_failure.substr(7));
     return run_master(spec, tasks, leaders, mo);
   }

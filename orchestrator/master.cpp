@@ -101,13 +101,13 @@ class Master {
   // on, so that no worker waits for ever.
   void open_output() {
     try {
-      writer_ = ResultWriter::open_sweep(options_.out_path,
-                                         {{"sweep_yaml", spec_.source_text},
-                                          {"sweep_file", spec_.source_file},
-                                          {"fineprune_version", FINEPRUNE_VERSION},
-                                          {"asr_counts", spec_.asr_counts},
-                                          {"shard", options_.shard}},
-                                         sweep_fingerprint(spec_), options_.fresh);
+      std::map<std::string, std::string> attributes = options_.attributes;
+      attributes["sweep_yaml"] = spec_.source_text;
+      attributes["sweep_file"] = spec_.source_file;
+      attributes[kVersionAttribute] = FINEPRUNE_VERSION;
+      attributes["asr_counts"] = spec_.asr_counts;
+      attributes["shard"] = options_.shard;
+      writer_ = ResultWriter::open_sweep(options_.out_path, attributes, sweep_fingerprint(spec_), options_.fresh);
       for (const std::string& key : writer_->done_keys()) {
         if (scheduler_.contains(key) && scheduler_.status(key) != TaskStatus::Done) {
           scheduler_.mark_done(key);

@@ -3,6 +3,7 @@
 // prints progress. Trains nothing.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct MasterOptions {
   bool json_progress = false;
   std::string shard = "all";   // the root attribute "shard": "I/K", or "all" for a whole sweep
   int fail_after_outcomes = 0;  // test only: throw once this many outcomes are written (0: never)
+  // More root attributes of the result file (the libraries' versions, from the command line).
+  std::map<std::string, std::string> attributes;
 };
 
 // Runs the sweep to the end. `leaders` are the world ranks of the group leaders; group g is

@@ -181,4 +181,26 @@ ResultFile read_result_file(const std::string& path) {
   return out;
 }
 
+ResultFile read_result_file_or_snapshot(const std::string& path, std::vector<std::string>& notes) {
+  try {
+    return read_result_file(path);
+  } catch (const InputError&) {
+    throw;
+  } catch (const IoError& e) {
+    const std::string snapshot = path + ".snapshot";
+    struct stat info {};
+    if (stat(snapshot.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) throw;
+    ResultFile file = read_result_file(snapshot);
+    notes.push_back("HDF5 could not read " + path + " (a sweep writing it, or a torn file: " + e.what() +
+                    "); read instead: its last snapshot, " + snapshot);
+    return file;
+  }
+}
+
+std::string hdf5_library_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
 }  // namespace fineprune

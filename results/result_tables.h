@@ -205,4 +205,12 @@ struct ResultFile {
 };
 ResultFile read_result_file(const std::string& path);
 
+// read_result_file, or, where HDF5 fails on the file (IoError: a run writing it holds it, or a
+// crash tore it) and path + ".snapshot" exists, that snapshot, always whole, with a sentence in
+// `notes` saying so. InputError as read_result_file's.
+ResultFile read_result_file_or_snapshot(const std::string& path, std::vector<std::string>& notes);
+
+// The HDF5 library this program links, "1.10.8" (a root attribute of sweep files).
+std::string hdf5_library_version();
+
 }  // namespace fineprune

@@ -158,7 +158,7 @@ TEST(ReportE2e, UnreadableSweepFileFallsBackToItsSnapshot) {
   fs::resize_file(f.results, fs::file_size(f.results) / 2);  // torn, as by a crash mid-flush
   const RunResult r = f.report({});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("this report is of its last snapshot"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("read instead: its last snapshot"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("| badnets | none | - | 3 |"), std::string::npos);
 }
 

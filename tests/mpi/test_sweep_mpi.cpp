@@ -36,6 +36,11 @@ TEST_F(SweepMpi, TwoGroupsOfOneRunTheWholeSweep) {
   EXPECT_EQ(kinds, (std::map<std::string, size_t>{{"train", 4}, {"curve", 4}, {"finetune", 4}, {"fineprune", 8}}));
   EXPECT_EQ(done_task_keys(f.tasks).size(), kTinyTasks);
   expect_consistent(f, "-np 3");
+  // The sweep's file says what made its numbers.
+  EXPECT_EQ(f.attributes.at("sweep_yaml"), tiny_sweep_yaml());
+  EXPECT_EQ(f.attributes.at("libtorch_version").rfind("1.", 0), 0u) << f.attributes.at("libtorch_version");
+  EXPECT_NE(f.attributes.at("hdf5_version").find('.'), std::string::npos);
+  EXPECT_NE(f.attributes.at("mpi_library").find("MPI"), std::string::npos) << f.attributes.at("mpi_library");
 
   // The models learned something (else equal tables below would prove little), and the rows
   // differ from each other.

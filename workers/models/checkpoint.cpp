@@ -1,6 +1,8 @@
 // Atomic checkpoint files.
 #include "workers/models/checkpoint.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -38,7 +40,11 @@ void check_shapes(torch::nn::Module& module, torch::serialize::InputArchive& arc
 }  // namespace
 
 void save_archive(torch::serialize::OutputArchive& archive, const std::string& path, const std::string& what) {
-  const std::string tmp = path + ".tmp";
+  // Two groups may save the same model at once (each trained it after finding none): each writes
+  // its own temporary file, and the last rename wins with identical contents.
+  char host[64] = {0};
+  ::gethostname(host, sizeof host - 1);
+  const std::string tmp = path + ".tmp." + host + "." + std::to_string(::getpid());
   try {
     archive.save_to(tmp);
   } catch (const c10::Error& e) {
