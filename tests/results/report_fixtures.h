@@ -92,7 +92,7 @@ inline std::vector<CurveRow> curve(const std::string& attack, int64_t seed, int 
     c.fraction = static_cast<double>(c.channels_pruned) / 64.0;
     c.clean_acc = 0.9 - 0.1 * c.fraction + 0.01 * static_cast<double>(seed);
     c.val_acc = c.clean_acc;
-    c.asr = 1.0 - 0.5 * c.fraction;
+    c.asr = 1.0 - 0.5 * c.fraction - 0.02 * static_cast<double>(seed - 1);  // seeds apart in the figures
     c.is_stop = i == stop ? 1 : 0;
     out.push_back(c);
   }

@@ -42,7 +42,7 @@ TEST(PruningCurvePlot, SeedsAsThinLinesMeanThickStopsMarked) {
   EXPECT_EQ(clean_mean.title, "clean accuracy (mean of 3 seeds)");
   // Mean over seeds 1..3 at 0 channels: 0.9 + 0.02.
   EXPECT_NEAR(clean_mean.points.front().y, 92.0, 1e-9);
-  EXPECT_NEAR(plot.series[7].points.back().y, 50.0, 1e-9);  // ASR at every channel pruned
+  EXPECT_NEAR(plot.series[7].points.back().y, 48.0, 1e-9);  // ASR at every channel pruned: 50 - 2 x mean(0, 1, 2)
   const PlotSeries& stops = plot.series[8];
   ASSERT_EQ(stops.points.size(), 3u);  // one per seed
   EXPECT_NEAR(stops.points[0].x, 40.0 / 64.0, 1e-12);
