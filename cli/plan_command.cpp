@@ -62,7 +62,8 @@ int run_plan_command(const PlanOptions& options) {
   std::cout << "sweep " << spec.name << " (" << options.spec_path << "): " << spec.attacks.size()
             << " attacks x " << spec.seeds.size() << " seeds, defenses";
   for (const std::string& d : spec.defenses) std::cout << " " << d;
-  std::cout << ", " << spec.pruning.rates.size() << " fixed pruning rates";
+  std::cout << ", " << spec.pruning.max_val_drops.size() << " stopping thresholds and " << spec.pruning.rates.size()
+            << " fixed pruning rates";
   if (!shard.whole()) std::cout << "; shard " << shard.text() << " of the task graph";
   std::cout << "\n";
   std::cout << "tasks: " << tasks.size() << " (";
@@ -78,9 +79,9 @@ int run_plan_command(const PlanOptions& options) {
                 "status", "needs");
     for (const Task& t : tasks) {
       std::string setting = t.prune_mode;
-      if (t.prune_mode == "rate") {
+      if (t.prune_mode == "rate" || t.prune_mode == "stop") {
         char buf[32];
-        std::snprintf(buf, sizeof buf, "rate %.2f", t.prune_rate);
+        std::snprintf(buf, sizeof buf, t.prune_mode == "rate" ? "rate %.2f" : "stop %.3g", t.prune_rate);
         setting = buf;
       }
       const auto s = status.find(t.key);

@@ -96,8 +96,11 @@ struct PruningAwareSpec {
 };
 
 struct PruningSpec {
-  double max_val_drop = 0.04;  // the stopping point: validation accuracy drop (fraction, 0.04 = 4 pt)
-  std::vector<double> rates;   // fixed pruning fractions in [0, 1), each gives its own rows
+  // Stopping points: prune until validation accuracy would drop by more than this (fraction,
+  // 0.04 = 4 points). YAML `max_val_drop`: a number or a list; each gives its own rows (prune
+  // and fine-prune at that stop), the first also marks the pruning curve's `is_stop`.
+  std::vector<double> max_val_drops = {0.04};
+  std::vector<double> rates;  // fixed pruning fractions in [0, 1), each gives its own rows
 };
 
 struct AttackSpec {

@@ -187,8 +187,18 @@ void read_pruning_aware(const Field& f, PruningAwareSpec& p) {
 
 void read_pruning(const Field& f, PruningSpec& p) {
   const MapReader m(f, {"max_val_drop", "rates"});
-  read_into(m.get("max_val_drop"), p.max_val_drop);
-  check_range(m.get("max_val_drop"), p.max_val_drop, 0.0, true, 1.0, false);
+  const Field drops = m.get("max_val_drop");
+  if (drops.present()) {
+    // `max_val_drop: 0.04` is shorthand for `max_val_drop: [0.04]`.
+    const std::vector<Field> items = drops.node().IsScalar() ? std::vector<Field>{drops} : read_list(drops);
+    if (items.empty()) drops.fail("at least one stopping threshold is required");
+    p.max_val_drops.assign(items.size(), 0.0);
+    for (size_t i = 0; i < items.size(); ++i) {
+      read_into(items[i], p.max_val_drops[i]);
+      check_range(items[i], p.max_val_drops[i], 0.0, true, 1.0, false);
+    }
+    check_unique(items, p.max_val_drops, "stopping threshold");
+  }
   const Field rates = m.get("rates");
   read_into(rates, p.rates);
   if (rates.present()) {

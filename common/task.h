@@ -28,7 +28,7 @@ struct Task {
   std::string attack;       // the attack's name
   int64_t seed = 0;
   std::string prune_mode;   // "" (train, curve, finetune) | "stop" | "rate" (fineprune)
-  double prune_rate = 0.0;  // the fixed fraction when prune_mode == "rate", else 0
+  double prune_rate = 0.0;  // the fixed fraction for "rate"; the max_val_drop threshold for "stop"
   std::vector<std::string> deps;  // keys of the tasks whose products this one needs
   double cost = 0.0;        // relative work estimate (image-epochs); only its order matters
 };

@@ -141,7 +141,12 @@ void add_attack(CanonicalText& out, const std::string& prefix, const AttackSpec&
 }
 
 void add_pruning(CanonicalText& out, const std::string& prefix, const PruningSpec& p) {
-  out.add(prefix + ".max_val_drop", p.max_val_drop);
+  // One threshold reads as it did when there could be only one.
+  if (p.max_val_drops.size() == 1) {
+    out.add(prefix + ".max_val_drop", p.max_val_drops.front());
+  } else {
+    out.add(prefix + ".max_val_drops", p.max_val_drops);
+  }
   out.add(prefix + ".rates", p.rates);
 }
 

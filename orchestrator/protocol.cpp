@@ -80,7 +80,7 @@ template <class R, class V>
 void visit(R& r, V& v) {
   v.field(r.attack); v.field(r.trigger); v.field(r.target_mode); v.field(r.target_label);
   v.field(r.poison_rate); v.field(r.pruning_aware); v.field(r.defense); v.field(r.prune_mode);
-  v.field(r.prune_rate); v.field(r.pruned_channels); v.field(r.total_channels); v.field(r.seed);
+  v.field(r.prune_rate); v.field(r.stop_drop); v.field(r.pruned_channels); v.field(r.total_channels); v.field(r.seed);
   v.field(r.clean_acc); v.field(r.asr); v.field(r.robust_acc); v.field(r.val_acc);
   v.field(r.asr_counts); v.field(r.finetune_epochs); v.field(r.wall_s); v.field(r.train_wall_s);
   v.field(r.model); v.field(r.dataset); v.field(r.key);

@@ -89,9 +89,12 @@ std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& pr
         Task t = base;
         t.kind = TaskKind::Fineprune;
         t.cost = tune_cost;
-        t.prune_mode = "stop";
-        t.key = fineprune_key(as, train.key, "stop", 0.0);
-        tasks.push_back(t);
+        for (double drop : as.pruning.max_val_drops) {
+          t.prune_mode = "stop";
+          t.prune_rate = drop;  // a stop task's "rate" is its threshold
+          t.key = fineprune_key(as, train.key, "stop", drop);
+          tasks.push_back(t);
+        }
         for (double r : as.pruning.rates) {
           t.prune_mode = "rate";
           t.prune_rate = r;

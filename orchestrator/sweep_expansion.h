@@ -11,9 +11,10 @@ namespace fineprune {
 
 // The tasks of a sweep, in a fixed order: for each seed (file order), for each attack (file
 // order): the Train task, then Curve (if "none" or "prune" is a defense), Finetune (if
-// "finetune"), then Fineprune at the stopping point and at each rate in file order (if
-// "fineprune"). Every defense task depends on that seed's and attack's Train task only (each
-// recomputes the pruning order it needs from the model). The number of Train tasks is
+// "finetune"), then Fineprune at each stopping threshold and at each rate in file order (if
+// "fineprune"; a stop task's prune_rate holds its max_val_drop threshold). Every defense task
+// depends on that seed's and attack's Train task only (each recomputes the pruning order it
+// needs from the model). The number of Train tasks is
 // attacks x seeds, whatever the defenses and rates (none when the defense list is empty).
 // Keys: task_key.h. Costs: relative estimates for longest-first scheduling, in image-epochs:
 //   train      (training.epochs [+ clean pre-training epochs if pruning-aware]) x training images

@@ -41,11 +41,16 @@ std::string train_key_text(const ExperimentSpec& spec, const AttackSpec& attack,
 std::string curve_key_text(const ExperimentSpec& spec, const std::string& train_key) {
   CanonicalText t = defense_text(TaskKind::Curve, train_key);
   t.add("asr_counts", spec.asr_counts);
-  t.add("pruning.max_val_drop", spec.pruning.max_val_drop);
+  const std::vector<double>& drops = spec.pruning.max_val_drops;
+  t.add("pruning.max_val_drop", drops.front());  // the curve's stop mark
   const bool emits_prune = has_defense(spec, "prune");
   t.add("emits.none", has_defense(spec, "none"));
   t.add("emits.prune", emits_prune);
-  if (emits_prune) t.add("pruning.rates", spec.pruning.rates);
+  if (emits_prune) {
+    t.add("pruning.rates", spec.pruning.rates);
+    // Prune rows at every stop; absent with one threshold, so such keys read as they always did.
+    if (drops.size() > 1) t.add("pruning.max_val_drops", drops);
+  }
   return t.str();
 }
 
@@ -63,7 +68,7 @@ std::string fineprune_key_text(const ExperimentSpec& spec, const std::string& tr
   add_train(t, "finetune", spec.finetune);
   t.add("prune_mode", prune_mode);
   if (prune_mode == "stop") {
-    t.add("pruning.max_val_drop", spec.pruning.max_val_drop);
+    t.add("pruning.max_val_drop", rate);  // the threshold this stop task stops at
   } else if (prune_mode == "rate") {
     t.add("prune_rate", rate);
   } else {

@@ -6,12 +6,13 @@
 //   train:     program version, the whole data spec, model spec, training spec (the attack's
 //              override where it has one), the attack's every field (name, trigger, target,
 //              poison rate, pruning_aware), seed.
-//   curve:     the train key, asr_counts, pruning.max_val_drop (the stop mark on the curve and
-//              the stop rows), which of the "none" and "prune" rows it emits, and the fixed rates
-//              (in file order) only when it emits "prune" rows (one row per rate).
+//   curve:     the train key, asr_counts, the first pruning.max_val_drop (the stop mark on the
+//              curve), which of the "none" and "prune" rows it emits, and the fixed rates (in
+//              file order) and the other thresholds only when it emits "prune" rows (a row per
+//              rate and per stop).
 //   finetune:  the train key, the finetune spec, asr_counts.
 //   fineprune: the train key, the finetune spec, asr_counts, the prune mode, and
-//              pruning.max_val_drop for "stop" or the rate for "rate" (not both).
+//              its threshold (pruning.max_val_drop) for "stop" or the rate for "rate".
 // The defense keys take the spec as it applies to the task's attack (spec_for_attack: its
 // finetune and pruning overrides). The train key folds in the version, data, model, training,
 // attack and seed, so every defense key changes with them too. Never in a key: the attack's position in the list, other attacks or
@@ -32,7 +33,8 @@ std::string train_key_text(const ExperimentSpec& spec, const AttackSpec& attack,
                            const std::string& program_version);
 std::string curve_key_text(const ExperimentSpec& spec, const std::string& train_key);
 std::string finetune_key_text(const ExperimentSpec& spec, const std::string& train_key);
-// prune_mode is "stop" or "rate" (throws Error otherwise); rate is ignored for "stop".
+// prune_mode is "stop" (rate: the max_val_drop threshold it stops at) or "rate" (the rate);
+// throws Error otherwise.
 std::string fineprune_key_text(const ExperimentSpec& spec, const std::string& train_key,
                                const std::string& prune_mode, double rate);
 

@@ -15,11 +15,16 @@ namespace fineprune {
 
 namespace {
 
-// (attack, defense, prune_mode, rate): rate only for "rate" rows, since stop fractions differ.
+// (attack, defense, prune_mode, value): the rate of "rate" rows, the threshold of "stop" rows
+// (the fractions they reach differ by seed), 0 otherwise.
 using GroupKey = std::tuple<std::string, std::string, std::string, double>;
 
+double setting_value(const std::string& mode, double prune_rate, double stop_drop) {
+  return mode == "rate" ? prune_rate : mode == "stop" ? stop_drop : 0.0;
+}
+
 GroupKey group_key(const ResultRow& r) {
-  return {r.attack, r.defense, r.prune_mode, r.prune_mode == "rate" ? r.prune_rate : 0.0};
+  return {r.attack, r.defense, r.prune_mode, setting_value(r.prune_mode, r.prune_rate, r.stop_drop)};
 }
 
 int defense_rank(const std::string& d) {
@@ -30,19 +35,18 @@ int defense_rank(const std::string& d) {
 
 int mode_rank(const std::string& m) { return m == "none" ? 0 : m == "stop" ? 1 : 2; }
 
-// The task that writes a row (common/task.h): none and prune rows come from the curve task.
-ExpectedTask task_of_row(const std::string& attack, int64_t seed, const std::string& defense,
-                         const std::string& mode, double rate) {
-  if (defense == "none" || defense == "prune") return {"curve", attack, seed, "", 0};
-  if (defense == "finetune") return {"finetune", attack, seed, "", 0};
-  return {"fineprune", attack, seed, mode, mode == "rate" ? rate : 0.0};
+// The task that writes a row (common/task.h): none and prune rows come from the curve task; a
+// fine-pruning task is named by its rate, or by its threshold for "stop".
+ExpectedTask task_of_row(const ResultRow& r) {
+  if (r.defense == "none" || r.defense == "prune") return {"curve", r.attack, r.seed, "", 0};
+  if (r.defense == "finetune") return {"finetune", r.attack, r.seed, "", 0};
+  return {"fineprune", r.attack, r.seed, r.prune_mode, setting_value(r.prune_mode, r.prune_rate, r.stop_drop)};
 }
 
 bool same_task(const ExpectedTask& t, const TaskRow& row) {
   return t.kind == row.kind && t.attack == row.attack && t.seed == row.seed &&
          (t.kind != "fineprune" ||
-          (t.prune_mode == row.prune_mode &&
-           (t.prune_mode != "rate" || std::fabs(t.prune_rate - row.prune_rate) < 1e-9)));
+          (t.prune_mode == row.prune_mode && std::fabs(t.prune_rate - row.prune_rate) < 1e-9));
 }
 
 // The YAML a file was written from, if it has one that still parses.
@@ -102,7 +106,11 @@ Stat make_stat(const std::vector<double>& values) {
 
 std::string describe_task(const ExpectedTask& t) {
   std::string out = t.attack + " seed " + std::to_string(t.seed) + ": " + t.kind;
-  if (t.prune_mode == "stop") out += " at the stopping point";
+  if (t.prune_mode == "stop") {
+    char drop[64];
+    std::snprintf(drop, sizeof drop, " at the stopping point (validation drop %.3g%%)", 100 * t.prune_rate);
+    out += drop;
+  }
   if (t.prune_mode == "rate") {
     char rate[32];
     std::snprintf(rate, sizeof rate, " rate %.2f", t.prune_rate);
@@ -114,7 +122,7 @@ std::string describe_task(const ExpectedTask& t) {
 std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks,
                                          const std::vector<int64_t>& seeds,
                                          const std::vector<std::string>& defenses,
-                                         const std::map<std::string, std::vector<double>>& rates) {
+                                         const std::map<std::string, PruningSpec>& pruning) {
   const auto has = [&](const char* d) {
     return std::find(defenses.begin(), defenses.end(), d) != defenses.end();
   };
@@ -125,11 +133,10 @@ std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks
       out.push_back({"train", a, seed, "", 0});
       if (has("none") || has("prune")) out.push_back({"curve", a, seed, "", 0});
       if (has("finetune")) out.push_back({"finetune", a, seed, "", 0});
-      if (has("fineprune")) {
-        out.push_back({"fineprune", a, seed, "stop", 0});
-        const auto own = rates.find(a);
-        if (own == rates.end()) continue;
-        for (double r : own->second) out.push_back({"fineprune", a, seed, "rate", r});
+      const auto own = pruning.find(a);
+      if (has("fineprune") && own != pruning.end()) {
+        for (double drop : own->second.max_val_drops) out.push_back({"fineprune", a, seed, "stop", drop});
+        for (double r : own->second.rates) out.push_back({"fineprune", a, seed, "rate", r});
       }
     }
   }
@@ -147,14 +154,15 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
   ExperimentSpec spec;
   const bool have_spec = spec_of_file(file, source, spec, table.notes);
 
-  // Attack order: the YAML's, then any others the rows hold. Each YAML attack's fixed rates.
+  // Attack order: the YAML's, then any others the rows hold. Each YAML attack's thresholds and
+  // rates (its overrides').
   std::vector<std::string> attacks;
-  std::map<std::string, std::vector<double>> rates;
+  std::map<std::string, PruningSpec> pruning;
   std::set<std::string> attack_set, defense_set;
   if (have_spec) {
     for (const AttackSpec& a : spec.attacks) {
       attacks.push_back(a.name);
-      rates[a.name] = spec_for_attack(spec, a).pruning.rates;
+      pruning[a.name] = spec_for_attack(spec, a).pruning;
     }
     defense_set.insert(spec.defenses.begin(), spec.defenses.end());
   }
@@ -193,12 +201,12 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
   };
   if (have_spec) {
     for (const std::string& a : attacks) {
-      const auto own = rates.find(a);
+      const auto own = pruning.find(a);
       for (const std::string& d : spec.defenses) {
         if (d == "none" || d == "finetune") add_group({a, d, "none", 0.0});
-        if ((d == "prune" || d == "fineprune") && own != rates.end()) {
-          add_group({a, d, "stop", 0.0});
-          for (double r : own->second) add_group({a, d, "rate", r});
+        if ((d == "prune" || d == "fineprune") && own != pruning.end()) {
+          for (double drop : own->second.max_val_drops) add_group({a, d, "stop", drop});
+          for (double r : own->second.rates) add_group({a, d, "rate", r});
         }
       }
     }
@@ -273,10 +281,10 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
   // A sweep: every expected task is done or missing for a reason the tasks table gives.
   std::set<std::tuple<std::string, int64_t, std::string, std::string, double>> present;
   for (const ResultRow& r : file.results) {
-    const ExpectedTask t = task_of_row(r.attack, r.seed, r.defense, r.prune_mode, r.prune_rate);
+    const ExpectedTask t = task_of_row(r);
     present.insert({t.kind, t.seed, t.attack, t.prune_mode, t.prune_rate});
   }
-  for (const ExpectedTask& t : expected_tasks(attacks, spec.seeds, spec.defenses, rates)) {
+  for (const ExpectedTask& t : expected_tasks(attacks, spec.seeds, spec.defenses, pruning)) {
     // Training has no rows of its own; its failure shows as the blocked tasks after it.
     if (t.kind == "train" || (!filter.attack.empty() && t.attack != filter.attack)) continue;
     if (filter.shard_pairs && filter.shard_pairs->count({t.attack, t.seed}) == 0) continue;

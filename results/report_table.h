@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/experiment_spec.h"
 #include "results/result_tables.h"
 
 namespace fineprune {
@@ -27,7 +28,7 @@ struct ReportRow {
   std::string attack;
   std::string defense;
   std::string prune_mode;  // none | stop | rate
-  double prune_rate = 0;   // the rate for "rate"; 0 otherwise (stop fractions differ per seed)
+  double prune_rate = 0;   // the rate for "rate", the threshold (max_val_drop) for "stop", else 0
   int n = 0;               // seeds with a row
   int n_expected = 0;      // seeds the sweep should deliver; 0 where unknown
   Stat clean, asr, robust;  // fractions in [0, 1]
@@ -48,7 +49,7 @@ struct ExpectedTask {
   std::string attack;
   int64_t seed = 0;
   std::string prune_mode;  // "" | stop | rate (fineprune only)
-  double prune_rate = 0;
+  double prune_rate = 0;   // the rate, or a stop's threshold
 };
 
 // A task without its rows: failed, blocked (a task it needs failed), or pending (no outcome
@@ -91,12 +92,12 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
                          const ReportFilter& filter);
 
 // The tasks a sweep's YAML expands to, in the orchestrator's order (seed, attack, kind).
-// `rates`: each attack's fixed pruning rates (its overrides' where it has them; none where the
-// map has no entry).
+// `pruning`: each attack's stopping thresholds and fixed rates (its overrides' where it has them;
+// no fine-pruning task for an attack the map lacks). A stop task's prune_rate is its threshold.
 std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks,
                                          const std::vector<int64_t>& seeds,
                                          const std::vector<std::string>& defenses,
-                                         const std::map<std::string, std::vector<double>>& rates);
+                                         const std::map<std::string, PruningSpec>& pruning);
 
 // "badnets seed 3: fineprune rate 0.50" (used in messages and the tables' notes).
 std::string describe_task(const ExpectedTask& task);

@@ -23,7 +23,7 @@ constexpr int kErrorLength = 512;  // error messages, truncated to fit (see Task
 
 // Value of the root attribute "schema" that every file written by ResultWriter carries; readers
 // refuse files without it. Bump the number whenever a column is added, renamed or retyped.
-constexpr const char* kResultSchema = "fineprune-results-2";
+constexpr const char* kResultSchema = "fineprune-results-3";  // 3: results.stop_drop
 
 // Root attributes a sweep's file always has: what it is a sweep of (task_key.h's fingerprint)
 // and the program that wrote it (task keys hold the version, so files of two versions do not mix).
@@ -46,6 +46,7 @@ struct ResultRow {
   std::string defense;        // none | prune | finetune | fineprune
   std::string prune_mode;     // none | stop | rate
   double prune_rate = 0;      // requested fraction (rate mode) or fraction reached (stop mode)
+  double stop_drop = 0;       // stop mode: the validation-accuracy drop it stopped at; else 0
   int64_t pruned_channels = 0;
   int64_t total_channels = 0;
   int64_t seed = 0;
@@ -85,7 +86,7 @@ struct TaskRow {
   std::string attack;
   int64_t seed = 0;
   std::string prune_mode;
-  double prune_rate = 0;
+  double prune_rate = 0;  // the rate of a "rate" task, the max_val_drop of a "stop" one
   std::string status;  // done | failed | blocked (a dependency failed)
   int32_t attempts = 0;
   int32_t worker = 0;  // rank of the worker (group) that ran it last; -1 where none did

@@ -60,6 +60,7 @@ const TableLayout& results_layout() {
                                                  FP_FIELD(ResultRecord, defense, kString),
                                                  FP_FIELD(ResultRecord, prune_mode, kString),
                                                  FP_FIELD(ResultRecord, prune_rate, kFloat64),
+                                                 FP_FIELD(ResultRecord, stop_drop, kFloat64),
                                                  FP_FIELD(ResultRecord, pruned_channels, kInt64),
                                                  FP_FIELD(ResultRecord, total_channels, kInt64),
                                                  FP_FIELD(ResultRecord, seed, kInt64),
@@ -149,6 +150,7 @@ ResultRecord to_record(const ResultRow& row, const std::string& file) {
   put_string(r.defense, row.defense, t, "defense", file);
   put_string(r.prune_mode, row.prune_mode, t, "prune_mode", file);
   r.prune_rate = row.prune_rate;
+  r.stop_drop = row.stop_drop;
   r.pruned_channels = row.pruned_channels;
   r.total_channels = row.total_channels;
   r.seed = row.seed;
@@ -214,6 +216,7 @@ ResultRow from_record(const ResultRecord& r) {
   row.defense = get_string(r.defense);
   row.prune_mode = get_string(r.prune_mode);
   row.prune_rate = r.prune_rate;
+  row.stop_drop = r.stop_drop;
   row.pruned_channels = r.pruned_channels;
   row.total_channels = r.total_channels;
   row.seed = r.seed;

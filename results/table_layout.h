@@ -26,6 +26,7 @@ struct ResultRecord {
   char defense[kNameLength];
   char prune_mode[kNameLength];
   double prune_rate;
+  double stop_drop;
   int64_t pruned_channels;
   int64_t total_channels;
   int64_t seed;

@@ -68,7 +68,7 @@ std::string tiny_experiment_yaml(const TinyOptions& o) {
          "training: {epochs: 1, batch_size: 64, lr: 0.05}\n"
          "attacks:" + attacks +
          "defenses: [none, prune, finetune, fineprune]\n"
-         "pruning: {max_val_drop: 0.04, rates: [0.5]}\n"
+         "pruning: {max_val_drop: " + o.stops + ", rates: [0.5]}\n"
          "finetune: {epochs: 2, batch_size: 64, lr: 0.01}\n"
          "seeds: " + o.seeds + "\n"
          "threads: 1\n";

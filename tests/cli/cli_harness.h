@@ -34,6 +34,7 @@ struct TinyOptions {
   std::string data_dir = kFashionMnistDir;
   std::string seeds = "[1]";
   std::string attacks;  // empty: the one BadNets attack
+  std::string stops = "0.04";  // pruning.max_val_drop: a number or a list
 };
 std::string tiny_experiment_yaml(const TinyOptions& options = {});
 

@@ -199,6 +199,42 @@ void expect_same_curve(const CurveRow& a, const CurveRow& b) {
   EXPECT_EQ(a.is_stop, b.is_stop);
 }
 
+// Several stopping thresholds: prune and fine-prune rows at each, named by stop_drop; each stop
+// is the last curve point within its threshold; the curve marks the first.
+TEST(ExperimentE2e, EveryStoppingThresholdGivesItsRows) {
+  SKIP_WITHOUT_FASHION_MNIST();
+  TinyOptions options;
+  options.stops = "[0.04, 0.25]";
+  const TinyRun t(options);
+  const RunResult r = t.run({"--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << "stderr:\n" << r.err;
+  const ResultFile f = read_result_file(t.out);
+  ASSERT_EQ(f.results.size(), 8u);  // none, prune x (2 stops + rate), finetune, fineprune x 3
+  std::map<std::string, std::map<double, const ResultRow*>> stops;  // defense -> threshold -> row
+  for (const ResultRow& row : f.results) {
+    if (row.prune_mode == "stop") {
+      EXPECT_TRUE(stops[row.defense].emplace(row.stop_drop, &row).second) << "two rows at one stop";
+    } else {
+      EXPECT_EQ(row.stop_drop, 0.0) << row.defense << " " << row.prune_mode;
+    }
+  }
+  for (const char* defense : {"prune", "fineprune"}) {
+    ASSERT_EQ(stops[defense].size(), 2u) << defense;
+    ASSERT_EQ(stops[defense].count(0.04) + stops[defense].count(0.25), 2u) << defense;
+  }
+  const double base = f.curves.at(0).val_acc;
+  for (double drop : {0.04, 0.25}) {
+    const int64_t k = stops["prune"][drop]->pruned_channels;
+    EXPECT_EQ(stops["fineprune"][drop]->pruned_channels, k) << drop;
+    for (int64_t j = 0; j <= k; ++j) EXPECT_GE(f.curves[j].val_acc, base - drop - 1e-12) << drop << " point " << j;
+    if (k + 1 < static_cast<int64_t>(f.curves.size())) EXPECT_LT(f.curves[k + 1].val_acc, base - drop + 1e-12) << drop;
+  }
+  EXPECT_GE(stops["prune"][0.25]->pruned_channels, stops["prune"][0.04]->pruned_channels);
+  for (const CurveRow& c : f.curves) {
+    EXPECT_EQ(c.is_stop, c.channels_pruned == stops["prune"][0.04]->pruned_channels ? 1 : 0);
+  }
+}
+
 TEST(ExperimentE2e, SameSeedOneThreadIsDeterministic) {
   SKIP_WITHOUT_FASHION_MNIST();
   const TinyRun t;

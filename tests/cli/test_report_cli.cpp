@@ -78,7 +78,7 @@ TEST(ReportE2e, CsvAndLatexToFilesWithFilters) {
   const std::string latex = read_bytes(tex);
   EXPECT_NE(latex.find("\\begin{tabular}"), std::string::npos);
   EXPECT_EQ(latex.find(" & finetune & "), std::string::npos);
-  EXPECT_NE(latex.find("badnets & fineprune & stop & 3"), std::string::npos) << latex;
+  EXPECT_NE(latex.find("badnets & fineprune & stop 4pt & 3"), std::string::npos) << latex;
   EXPECT_EQ(list_dir(f.out_dir), (std::vector<std::string>{"table.csv", "table.tex"}));  // no temporaries
 }
 
@@ -214,7 +214,7 @@ TEST(ReportE2e, ReportsARealExperiment) {
   r = run_fineprune({"report", results, "--plot", f.out_dir}, f.scratch);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("| badnets | fineprune | rate 0.50 | 2 |"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("| badnets | prune | stop | 2 |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| badnets | prune | stop 4pt | 2 |"), std::string::npos) << r.out;
   using namespace plot_colors;
   // Two seeds whose ASR curves may coincide (both at 100%): their thin lines can lie under the mean.
   expect_figure(f.out_dir + "/pruning-curve-badnets.png", {{kClean, kAsr, kStop}, {kCleanSeed}, {kAsrSeed}, {}});

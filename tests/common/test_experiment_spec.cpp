@@ -138,7 +138,7 @@ TEST(ExperimentSpec, FullFileReadsEveryField) {
   EXPECT_FALSE(b.pruning_aware.enabled);
 
   EXPECT_EQ(s.defenses, (std::vector<std::string>{"fineprune", "none"}));
-  EXPECT_DOUBLE_EQ(s.pruning.max_val_drop, 0.1);
+  EXPECT_EQ(s.pruning.max_val_drops, (std::vector<double>{0.1}));
   EXPECT_EQ(s.pruning.rates, (std::vector<double>{0.0, 0.5, 0.9}));
   EXPECT_EQ(s.finetune.epochs, 2);
   EXPECT_EQ(s.finetune.batch_size, 16);
@@ -169,7 +169,7 @@ TEST(ExperimentSpec, MissingKeysKeepDefaults) {
   EXPECT_EQ(s.finetune.epochs, d.finetune.epochs);
   EXPECT_DOUBLE_EQ(s.finetune.lr, d.finetune.lr);
   EXPECT_EQ(s.defenses, d.defenses);
-  EXPECT_DOUBLE_EQ(s.pruning.max_val_drop, d.pruning.max_val_drop);
+  EXPECT_EQ(s.pruning.max_val_drops, d.pruning.max_val_drops);
   EXPECT_TRUE(s.pruning.rates.empty());
   EXPECT_EQ(s.asr_counts, d.asr_counts);
   EXPECT_EQ(s.seeds, d.seeds);
@@ -227,7 +227,15 @@ TEST(ExperimentSpec, AttackOverridesMergeOverTheFilesSections) {
   EXPECT_EQ(tuned.finetune.epochs, 4);
   EXPECT_DOUBLE_EQ(tuned.finetune.lr, 0.5);
   EXPECT_EQ(tuned.pruning.rates, (std::vector<double>{0.3}));
-  EXPECT_DOUBLE_EQ(tuned.pruning.max_val_drop, 0.1);
+  EXPECT_EQ(tuned.pruning.max_val_drops, (std::vector<double>{0.1}));
+}
+
+TEST(ExperimentSpec, StoppingThresholdsAreANumberOrAList) {
+  EXPECT_EQ(parse_experiment_spec("attacks: [{name: a}]\npruning: {max_val_drop: 0.1}\n", "s.yaml").pruning.max_val_drops,
+            (std::vector<double>{0.1}));
+  EXPECT_EQ(parse_experiment_spec("attacks: [{name: a}]\npruning: {max_val_drop: [0.02, 0.1]}\n", "s.yaml").pruning.max_val_drops,
+            (std::vector<double>{0.02, 0.1}));
+  EXPECT_EQ(parse_experiment_spec("attacks: [{name: a}]\n", "s.yaml").pruning.max_val_drops, (std::vector<double>{0.04}));
 }
 
 TEST(ExperimentSpec, SingleSeedIsAOneElementList) {
@@ -452,6 +460,12 @@ const BadCase kBadCases[] = {
      "attacks[0].overrides.data", "unknown key (known: training, finetune, pruning)"},
     {"OverrideDuplicateRate", "attacks: [{name: a, overrides: {pruning: {rates: [0.1, 0.1]}}}]\n",
      "attacks[0].overrides.pruning.rates[1]", "duplicate pruning rate"},
+    {"NoThreshold", OK_ATTACK "pruning: {max_val_drop: []}\n", "pruning.max_val_drop",
+     "at least one stopping threshold"},
+    {"DuplicateThreshold", OK_ATTACK "pruning: {max_val_drop: [0.02, 0.02]}\n", "pruning.max_val_drop[1]",
+     "duplicate stopping threshold '0.02'"},
+    {"ThresholdOne", OK_ATTACK "pruning: {max_val_drop: [0.02, 1]}\n", "pruning.max_val_drop[1]",
+     "must be in [0, 1), got 1"},
     {"DuplicatePruneRate", OK_ATTACK "pruning: {rates: [0.5, 0.3, 0.5]}\n", "pruning.rates[2]",
      "duplicate pruning rate '0.5' (also at pruning.rates[0])"},
     {"PruneDropOne", OK_ATTACK "pruning: {max_val_drop: 1}\n", "pruning.max_val_drop",

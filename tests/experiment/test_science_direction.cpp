@@ -120,7 +120,7 @@ TEST(ScienceDirection, FinePruningLowersBadNetsAsrOnFashionMnist) {
   EXPECT_GT(fineprune.clean_acc, base.clean_acc - 0.05);
 
   // The stopping rule only used the validation set, within the budget it was given.
-  EXPECT_GE(prune.val_acc, base.val_acc - spec.pruning.max_val_drop - 1e-12);
+  EXPECT_GE(prune.val_acc, base.val_acc - spec.pruning.max_val_drops.front() - 1e-12);
 }
 
 }  // namespace

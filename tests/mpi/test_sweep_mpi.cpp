@@ -233,14 +233,22 @@ TEST_F(SweepMpi, AttackOverridesApplyToThatAttackOnly) {
   const std::string blended = "    trigger: {type: blend, alpha: 0.2}\n";
   ASSERT_NE(yaml.find(blended), std::string::npos);
   yaml.replace(yaml.find(blended), blended.size(),
-               blended + "    overrides: {pruning: {rates: [0.25]}, finetune: {epochs: 2}}\n");
+               blended + "    overrides: {pruning: {rates: [0.25], max_val_drop: [0.04, 0.3]}, finetune: {epochs: 2}}\n");
   const std::string file = dir_.file("overrides.yaml");
   write_text(file, yaml);
   const std::string out = dir_.file("overrides.h5");
   const RunResult r = run_sweep(3, sweep_args(file, out), scratch_.path());
   ASSERT_EQ(r.exit_code, 0) << r.all();
   const ResultFile f = read_result_file(out);
-  EXPECT_EQ(done_task_keys(f.tasks).size(), kTinyTasks);
+  EXPECT_EQ(done_task_keys(f.tasks).size(), kTinyTasks + 2);  // blended: a second stop per seed
+  std::map<int64_t, std::set<double>> blended_stops;  // seed -> thresholds of its fineprune rows
+  for (const ResultRow& row : f.results) {
+    if (row.attack == "blended" && row.defense == "fineprune" && row.prune_mode == "stop") {
+      blended_stops[row.seed].insert(row.stop_drop);
+    }
+  }
+  for (const auto& [seed, drops] : blended_stops) EXPECT_EQ(drops, (std::set<double>{0.04, 0.3})) << seed;
+  EXPECT_EQ(blended_stops.size(), 2u);
   std::map<std::string, const ResultRow*> reference_by_key;
   for (const ResultRow& row : b.file.results) reference_by_key[row.key + row.defense + row.prune_mode] = &row;
   size_t same = 0;
@@ -259,6 +267,11 @@ TEST_F(SweepMpi, AttackOverridesApplyToThatAttackOnly) {
     }
   }
   EXPECT_EQ(same, kTinyResultRows / 2);
+  // The report names each stop by its threshold.
+  const RunResult report = run_fineprune({"report", out}, scratch_.path());
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("| blended | fineprune | stop 30pt | 2 |"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("| badnets | fineprune | stop 4pt | 2 |"), std::string::npos) << report.out;
 }
 
 TEST_F(SweepMpi, PermanentFailureBlocksDependents) {

@@ -106,13 +106,40 @@ TEST(TaskKey, ChangingOneRateChangesThatFinepruneTaskAndTheCurve) {
 TEST(TaskKey, MaxValDropChangesCurveAndStopOnly) {
   const ExperimentSpec spec = test::sweep_spec();
   ExperimentSpec other = spec;
-  other.pruning.max_val_drop = 0.02;
-  for (const std::string& id : changed(keys_of(spec), keys_of(other))) {
-    EXPECT_TRUE(id.find("/curve/") != std::string::npos ||
-                id.find("/fineprune/stop/") != std::string::npos)
-        << id;
+  other.pruning.max_val_drops = {0.02};
+  const auto a = keys_of(spec), b = keys_of(other);
+  for (const std::string& id : changed(a, b)) EXPECT_NE(id.find("/curve/"), std::string::npos) << id;
+  EXPECT_EQ(changed(a, b).size(), 6u);  // the curve marks the first threshold's stop
+  size_t gone = 0;
+  for (const auto& [id, key] : a) {
+    if (b.count(id) == 0) {
+      ++gone;
+      EXPECT_NE(id.find("/fineprune/stop/"), std::string::npos) << id;
+    }
   }
-  EXPECT_EQ(changed(keys_of(spec), keys_of(other)).size(), 12u);
+  EXPECT_EQ(gone, 6u);  // each stop task is named by its threshold: 0.04 ones replaced by 0.02 ones
+}
+
+// Several stopping thresholds: one fine-pruning task per threshold; adding one keeps the existing
+// stop tasks' keys, and the curve (which writes prune rows at every stop) gets a new key.
+TEST(TaskKey, MoreThresholdsAddStopTasksAndKeepTheFirst) {
+  const ExperimentSpec spec = test::sweep_spec();
+  ExperimentSpec more = spec;
+  more.pruning.max_val_drops = {0.04, 0.1};
+  const auto a = keys_of(spec), b = keys_of(more);
+  EXPECT_EQ(b.size(), a.size() + 6u);
+  for (const auto& [id, key] : a) {
+    ASSERT_EQ(b.count(id), 1u) << id;
+    if (id.find("/curve/") != std::string::npos) {
+      EXPECT_NE(b.at(id), key) << id;
+    } else {
+      EXPECT_EQ(b.at(id), key) << id;
+    }
+  }
+  // Without "prune" the curve writes no stop rows but the marked one: its key stays.
+  ExperimentSpec np = spec, np_more = more;
+  np.defenses = np_more.defenses = {"none", "finetune", "fineprune"};
+  EXPECT_TRUE(changed(keys_of(np), keys_of(np_more)).empty());
 }
 
 TEST(TaskKey, FinetuneSpecChangesFinetuneAndFineprune) {
@@ -273,7 +300,7 @@ TEST(SweepFingerprint, CoversTheSweepNotItsFormatting) {
       [](ExperimentSpec& s) { s.seeds.push_back(3); },
       [](ExperimentSpec& s) { s.defenses.pop_back(); },
       [](ExperimentSpec& s) { s.pruning.rates.push_back(0.9); },
-      [](ExperimentSpec& s) { s.pruning.max_val_drop = 0.05; },
+      [](ExperimentSpec& s) { s.pruning.max_val_drops = {0.05}; },
       [](ExperimentSpec& s) { s.finetune.epochs = 6; },
       [](ExperimentSpec& s) { s.asr_counts = "all"; },
       [](ExperimentSpec& s) { s.data.labels_key = "y"; },
@@ -307,7 +334,7 @@ TEST(TaskKey, SpecStructsHaveNotGrown) {
                                     sizeof(PruningAwareSpec) + 2 * sizeof(std::optional<TrainSpec>) +
                                     sizeof(std::optional<PruningSpec>))
       << "AttackSpec changed: update add_attack() or the overrides in task_key.cpp";
-  EXPECT_EQ(sizeof(PruningSpec), 8 + sizeof(std::vector<double>)) << "update add_pruning()";
+  EXPECT_EQ(sizeof(PruningSpec), 2 * sizeof(std::vector<double>)) << "update add_pruning()";
 }
 #endif
 

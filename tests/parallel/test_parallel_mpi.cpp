@@ -226,7 +226,7 @@ TEST_F(GroupTest, WholeExperimentInAGroupGivesOneRanksRows) {
     std::vector<CurveRow> curve;
     std::vector<ResultRow> rows = baseline_and_pruning_rows(ctx, plan, true, true, curve);
     rows.push_back(finetune_row(ctx));
-    rows.push_back(fineprune_row(ctx, plan, stop_setting(plan)));
+    rows.push_back(fineprune_row(ctx, plan, stop_settings(plan).front()));
     rows.push_back(fineprune_row(ctx, plan, rate_setting(plan, bd, 0.5)));
     return rows;
   };

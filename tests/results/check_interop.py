@@ -18,7 +18,7 @@ except ImportError as e:  # not an error of ours: the machine lacks the reader
 
 RESULT_COLUMNS = [
     "attack", "trigger", "target_mode", "target_label", "poison_rate", "pruning_aware",
-    "defense", "prune_mode", "prune_rate", "pruned_channels", "total_channels", "seed",
+    "defense", "prune_mode", "prune_rate", "stop_drop", "pruned_channels", "total_channels", "seed",
     "clean_acc", "asr", "robust_acc", "val_acc", "asr_counts", "finetune_epochs", "wall_s",
     "train_wall_s", "model", "dataset", "key",
 ]
@@ -49,6 +49,7 @@ def expected_results():
             "defense": "none" if i == 0 else "fineprune",
             "prune_mode": "none" if i == 0 else "stop",
             "prune_rate": 0.25 * i,
+            "stop_drop": 0.0 if i == 0 else 0.04 * i,
             "pruned_channels": 64 * i,
             "total_channels": 512,
             "seed": 1 + i,
@@ -152,7 +153,7 @@ def check_rows(reader, table, got_rows, want_rows, columns):
 def check_h5py(path):
     with h5py.File(path, "r") as f:
         expect("h5py root members", sorted(f.keys()), ["curves", "results", "tasks"])
-        expect("h5py schema attribute", f.attrs["schema"], "fineprune-results-2")
+        expect("h5py schema attribute", f.attrs["schema"], "fineprune-results-3")
         expect("h5py experiment_yaml", f.attrs["experiment_yaml"], "seeds: [1, 2]\n")
         expect("h5py sweep_fingerprint", f.attrs["sweep_fingerprint"], "sweep-fingerprint-1")
         expect("h5py fineprune_version", f.attrs["fineprune_version"], "0.1.0")

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
       r.defense = i == 0 ? "none" : "fineprune";
       r.prune_mode = i == 0 ? "none" : "stop";
       r.prune_rate = 0.25 * i;
+      r.stop_drop = i == 0 ? 0.0 : 0.04 * i;
       r.pruned_channels = 64 * i;
       r.total_channels = 512;
       r.seed = 1 + i;

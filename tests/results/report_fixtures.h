@@ -32,6 +32,7 @@ inline ResultRow row(const std::string& attack, int64_t seed, const std::string&
   r.defense = defense;
   r.prune_mode = mode;
   r.prune_rate = mode == "rate" ? rate : mode == "stop" ? 0.75 : 0.0;
+  r.stop_drop = mode == "stop" ? 0.04 : 0.0;  // the YAML's default threshold
   r.total_channels = 64;
   r.pruned_channels = mode == "rate" ? static_cast<int64_t>(rate * 64) : mode == "stop" ? 48 : 0;
   r.seed = seed;

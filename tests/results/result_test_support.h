@@ -26,6 +26,7 @@ inline ResultRow result_row(int i) {
   r.defense = "fineprune";
   r.prune_mode = i % 2 ? "rate" : "stop";
   r.prune_rate = 0.125 + i;
+  r.stop_drop = i % 2 ? 0.0 : 0.02 + 0.01 * i;
   r.pruned_channels = 100 + i;
   r.total_channels = 512 + i;
   r.seed = 1000000000000LL + i;  // beyond int32, to catch a narrowed column
@@ -88,6 +89,7 @@ inline void expect_same(const ResultRow& a, const ResultRow& b) {
   FP_EXPECT_FIELD(defense);
   FP_EXPECT_FIELD(prune_mode);
   FP_EXPECT_FIELD(prune_rate);
+  FP_EXPECT_FIELD(stop_drop);
   FP_EXPECT_FIELD(pruned_channels);
   FP_EXPECT_FIELD(total_channels);
   FP_EXPECT_FIELD(seed);

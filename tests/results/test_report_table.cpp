@@ -70,7 +70,7 @@ TEST_F(ReportTableTest, ExperimentFileGroupsSeedsWithMeanStdAndCost) {
   EXPECT_NEAR(fp.wall_s, 20.0, 1e-12);
 
   // Stop rows of different seeds share a group whatever fraction each reached.
-  const ReportRow& stop = find(t, "badnets", "prune", "stop");
+  const ReportRow& stop = find(t, "badnets", "prune", "stop", 0.04);  // grouped by its threshold
   EXPECT_EQ(stop.n, 3);
   EXPECT_NEAR(stop.pruned_fraction, 0.75, 1e-12);
 }
@@ -162,14 +162,14 @@ class ReportSweepTest : public ReportTableTest {
     done("finetune", "badnets", 1, {row("badnets", 1, "finetune", "none", 0)});
     w->append_tasks({task("f1", "finetune", "badnets", 2, "failed", "", 0, "boom")});
     for (int64_t seed : {1, 2}) {
-      done("fineprune", "badnets", seed, {row("badnets", seed, "fineprune", "stop", 0)}, "stop");
+      done("fineprune", "badnets", seed, {row("badnets", seed, "fineprune", "stop", 0)}, "stop", 0.04);
     }
     done("fineprune", "badnets", 1, {row("badnets", 1, "fineprune", "rate", 0.5)}, "rate", 0.5);
     // badnets seed 2 fineprune rate 0.5: pending. blended seed 1: training failed.
     w->append_tasks({task("t1", "train", "blended", 1, "failed", "", 0, "out of memory"),
                      task("b1", "curve", "blended", 1, "blocked"),
                      task("b2", "finetune", "blended", 1, "blocked"),
-                     task("b3", "fineprune", "blended", 1, "blocked", "stop"),
+                     task("b3", "fineprune", "blended", 1, "blocked", "stop", 0.04),
                      task("b4", "fineprune", "blended", 1, "blocked", "rate", 0.5)});
     w->close();
     return read_result_file(path("sweep.h5"));
@@ -262,19 +262,27 @@ TEST_F(ReportSweepTest, LaterRetryOfAFailedTaskCountsAsDone) {
 }
 
 TEST(ExpectedTasks, MirrorTheSweepExpansionRule) {
-  const auto tasks = expected_tasks({"a", "b"}, {1, 2}, {"prune", "fineprune"}, {{"a", {0.3, 0.6}}, {"b", {0.3, 0.6}}});
+  PruningSpec pruning;
+  pruning.rates = {0.3, 0.6};
+  const auto tasks = expected_tasks({"a", "b"}, {1, 2}, {"prune", "fineprune"}, {{"a", pruning}, {"b", pruning}});
   EXPECT_EQ(tasks.size(), 2u * 2u * (1 + 1 + 3));  // train, curve, fineprune stop + 2 rates
   EXPECT_EQ(describe_task(tasks[0]), "a seed 1: train");
-  EXPECT_EQ(describe_task(tasks[2]), "a seed 1: fineprune at the stopping point");
+  EXPECT_EQ(describe_task(tasks[2]), "a seed 1: fineprune at the stopping point (validation drop 4%)");
   EXPECT_EQ(describe_task(tasks[4]), "a seed 1: fineprune rate 0.60");
   EXPECT_TRUE(expected_tasks({"a"}, {1}, {}, {}).empty());
-  const auto finetune_only = expected_tasks({"a"}, {1}, {"finetune"}, {{"a", {0.5}}});
+  const auto finetune_only = expected_tasks({"a"}, {1}, {"finetune"}, {{"a", pruning}});
   ASSERT_EQ(finetune_only.size(), 2u);
   EXPECT_EQ(finetune_only[1].kind, "finetune");
-  // Each attack its own rates (overrides).
-  const auto own = expected_tasks({"a", "b"}, {1}, {"fineprune"}, {{"a", {0.5}}, {"b", {0.1, 0.2}}});
-  ASSERT_EQ(own.size(), (1 + 2) + (1 + 3u));
-  EXPECT_EQ(describe_task(own[5]), "b seed 1: fineprune rate 0.10");
+  // Each attack its own thresholds and rates (overrides).
+  PruningSpec a, b;
+  a.rates = {0.5};
+  b.max_val_drops = {0.02, 0.1};
+  b.rates = {0.1, 0.2};
+  const auto own = expected_tasks({"a", "b"}, {1}, {"fineprune"}, {{"a", a}, {"b", b}});
+  ASSERT_EQ(own.size(), (1 + 2) + (1 + 4u));
+  EXPECT_EQ(describe_task(own[4]), "b seed 1: fineprune at the stopping point (validation drop 2%)");
+  EXPECT_EQ(describe_task(own[5]), "b seed 1: fineprune at the stopping point (validation drop 10%)");
+  EXPECT_EQ(describe_task(own[6]), "b seed 1: fineprune rate 0.10");
 }
 
 }  // namespace

@@ -190,7 +190,7 @@ TEST_F(ResultSweep, FileNotOursIsTheReadersInputError) {
   const std::string msg = message_of<InputError>(
       [&] { ResultWriter::open_sweep(path("v1.h5"), {}, "fp", false); });
   EXPECT_NE(msg.find(path("v1.h5") + ": not a fineprune result file: schema is "
-                                     "'fineprune-results-1', expected 'fineprune-results-2'"),
+                                     "'fineprune-results-1', expected '" + kResultSchema + "'"),
             std::string::npos)
       << msg;
 }

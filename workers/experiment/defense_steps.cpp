@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "common/error.h"
 #include "workers/experiment/result_rows.h"
 #include "workers/training/trainer.h"
 
@@ -33,14 +34,26 @@ PruningPlan plan_pruning(const ExperimentSpec& spec, BackdooredModel& bd, const 
   PruningPlan plan;
   plan.order = pruning_order(*bd.model, bd.eval.validation.x, parallel);
   plan.curve = pruning_curve(*bd.model, bd.eval, plan.order, parallel);
-  plan.stop = stopping_point(plan.curve, spec.pruning.max_val_drop);
+  plan.max_val_drops = spec.pruning.max_val_drops;
+  for (double drop : plan.max_val_drops) plan.stops.push_back(stopping_point(plan.curve, drop));
+  plan.stop = plan.stops.at(0);
   plan.wall_s = seconds_since(start);
   return plan;
 }
 
-PruneSetting stop_setting(const PruningPlan& plan) {
-  const CurvePoint& p = plan.curve[plan.stop];
-  return {"stop", p.fraction, p.pruned};
+PruneSetting stop_setting(const PruningPlan& plan, double max_val_drop) {
+  for (size_t i = 0; i < plan.max_val_drops.size(); ++i) {
+    if (plan.max_val_drops[i] != max_val_drop) continue;
+    const CurvePoint& p = plan.curve[plan.stops[i]];
+    return {"stop", p.fraction, p.pruned, max_val_drop};
+  }
+  throw Error("no stopping threshold " + std::to_string(max_val_drop) + " in this sweep's pruning.max_val_drop");
+}
+
+std::vector<PruneSetting> stop_settings(const PruningPlan& plan) {
+  std::vector<PruneSetting> out;
+  for (double drop : plan.max_val_drops) out.push_back(stop_setting(plan, drop));
+  return out;
 }
 
 PruneSetting rate_setting(const PruningPlan& plan, const BackdooredModel& bd, double rate) {
@@ -58,15 +71,16 @@ std::vector<ResultRow> baseline_and_pruning_rows(const StepContext& ctx, const P
   if (with_none) rows.push_back(make_row(rc, "none", "none", 0, 0, base, 0, 0));
   ctx.log(ctx.attack.name + metrics_text("baseline", 0, base));
   append_curve_rows(rc, plan.curve, plan.stop, curve_rows);
-  std::vector<PruneSetting> settings{stop_setting(plan)};
+  std::vector<PruneSetting> settings = stop_settings(plan);
   for (double r : ctx.spec.pruning.rates) settings.push_back(rate_setting(plan, ctx.backdoored, r));
   if (with_prune) {
     for (const PruneSetting& s : settings) {
       rows.push_back(make_row(rc, "prune", s.mode, s.rate, s.channels,
                               plan.curve[static_cast<size_t>(s.channels)].metrics, 0, plan.wall_s));
+      rows.back().stop_drop = s.stop_drop;
     }
   }
-  const PruneSetting stop = stop_setting(plan);
+  const PruneSetting stop = settings.front();
   ctx.log(ctx.attack.name + metrics_text("pruning to the stopping point", static_cast<double>(stop.channels),
                                          plan.curve[plan.stop].metrics));
   return rows;
@@ -97,8 +111,10 @@ ResultRow finetune_row(const StepContext& ctx) {
 ResultRow fineprune_row(const StepContext& ctx, const PruningPlan& plan, const PruneSetting& setting) {
   const auto [m, s] = fine_tuned_copy(ctx, plan.order, setting.channels);
   ctx.log(ctx.attack.name + metrics_text("fine-pruning", static_cast<double>(setting.channels), m));
-  return make_row(row_context(ctx), "fineprune", setting.mode, setting.rate, setting.channels, m,
-                  static_cast<double>(ctx.spec.finetune.epochs), s + plan.wall_s);
+  ResultRow row = make_row(row_context(ctx), "fineprune", setting.mode, setting.rate, setting.channels, m,
+                           static_cast<double>(ctx.spec.finetune.epochs), s + plan.wall_s);
+  row.stop_drop = setting.stop_drop;
+  return row;
 }
 
 }  // namespace fineprune

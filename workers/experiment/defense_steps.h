@@ -11,23 +11,31 @@
 
 namespace fineprune {
 
-// The pruning order on the validation set, the curve and its stopping point.
+// The pruning order on the validation set, the curve and its stopping points.
 struct PruningPlan {
   std::vector<int64_t> order;
   std::vector<CurvePoint> curve;
-  size_t stop = 0;
+  std::vector<double> max_val_drops;  // the spec's stopping thresholds, in its order
+  std::vector<size_t> stops;          // the curve point each threshold stops at
+  size_t stop = 0;                    // stops[0], the one marked on the curve
   double wall_s = 0;
 };
+
 PruningPlan plan_pruning(const ExperimentSpec& spec, BackdooredModel& backdoored,
                          const ParallelContext& parallel = {});
 
-// One pruning setting: the stopping point ("stop") or a fixed rate ("rate").
+// One pruning setting: a stopping point ("stop") or a fixed rate ("rate").
 struct PruneSetting {
   std::string mode;
   double rate = 0;       // requested rate, or the fraction reached at the stopping point
   int64_t channels = 0;  // how many channels it prunes
+  double stop_drop = 0;  // "stop": the threshold it stopped at
 };
-PruneSetting stop_setting(const PruningPlan& plan);
+
+// The stopping point of threshold `max_val_drop`, one of the plan's (Error otherwise).
+PruneSetting stop_setting(const PruningPlan& plan, double max_val_drop);
+// Every threshold's stopping point, in the spec's order.
+std::vector<PruneSetting> stop_settings(const PruningPlan& plan);
 PruneSetting rate_setting(const PruningPlan& plan, const BackdooredModel& backdoored, double rate);
 
 struct StepContext {

@@ -91,7 +91,7 @@ std::vector<ResultRow> run_defenses(const ExperimentSpec& spec, const AttackSpec
   std::vector<ResultRow> rows = baseline_and_pruning_rows(ctx, plan, has("none"), has("prune"), curve_rows);
   if (has("finetune")) rows.push_back(finetune_row(ctx));
   if (has("fineprune")) {
-    rows.push_back(fineprune_row(ctx, plan, stop_setting(plan)));
+    for (const PruneSetting& stop : stop_settings(plan)) rows.push_back(fineprune_row(ctx, plan, stop));
     for (double r : spec.pruning.rates) rows.push_back(fineprune_row(ctx, plan, rate_setting(plan, bd, r)));
   }
   return rows;

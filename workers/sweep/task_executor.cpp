@@ -110,7 +110,7 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
     case TaskKind::Fineprune: {
       const PruningPlan& plan = plan_for(spec, train_key, bd);
       const PruneSetting setting =
-          task.prune_mode == "stop" ? stop_setting(plan) : rate_setting(plan, bd, task.prune_rate);
+          task.prune_mode == "stop" ? stop_setting(plan, task.prune_rate) : rate_setting(plan, bd, task.prune_rate);
       out.results.push_back(fineprune_row(ctx, plan, setting));
       break;
     }
