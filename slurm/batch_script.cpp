@@ -238,7 +238,8 @@ std::string batch_script(const BatchOptions& o, const BatchPlan& plan) {
     << "  # Requeueing ends this script at once; the job starts again later and resumes.\n"
     << "  scontrol requeue \"$SLURM_JOB_ID\" && exit 0\n"
     << "  echo \"fineprune: requeue refused; submitting this script again\"\n"
-    << "  sbatch --export=ALL,FINEPRUNE_RESUBMITS=$(( ${FINEPRUNE_RESUBMITS:-0} + 1 ))"
+    << "  # The new job counts every start so far; this job's Slurm restart count is not passed on.\n"
+    << "  sbatch --export=ALL,FINEPRUNE_RESUBMITS=$(( restarts + 1 )),SLURM_RESTART_COUNT=0"
     << (array ? " --array=\"$SLURM_ARRAY_TASK_ID\"" : "") << " \"$this_script\" && exit 0\n"
     << "fi\n"
     << "exit \"$status\"\n";

@@ -3,14 +3,16 @@
 # and logs all in one folder; no systemd; daemons stopped by the PIDs in their pid files.
 #
 #   local-cluster.sh install               install slurm-wlm and munge where missing (apt, as root)
-#   local-cluster.sh start DIR [CTLD_PORT SLURMD_PORT]
+#   local-cluster.sh start DIR [CTLD_PORT SLURMD_PORT [OWNER_PID]]
 #                                          writes DIR/slurm.conf, starts munged, slurmctld and
 #                                          slurmd, waits until the node is idle; then
-#                                          `export SLURM_CONF=DIR/slurm.conf` for the clients
+#                                          `export SLURM_CONF=DIR/slurm.conf` for the clients.
+#                                          With OWNER_PID, a watchdog stops the daemons once that
+#                                          process is gone (a test killed by its time limit)
 #   local-cluster.sh stop DIR              stops the daemons started in DIR and waits for them
 #
 # Exit codes: 0 done, 1 failure (the logs in DIR say why), 77 Slurm is missing and cannot be
-# installed (a test may skip on that).
+# installed, or this is not root (the daemons run as root here): a test may skip on that.
 # The node declares 4 CPUs whatever the machine has (SlurmdParameters=config_overrides), so jobs
 # of a master and a few worker ranks fit on a 2-core machine; they then share its cores.
 set -euo pipefail
@@ -30,10 +32,27 @@ install_missing() {
   fi
   echo "local-cluster: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2; then
+  # Installing would start the system's own munged, slurmctld and slurmd where an init system
+  # runs services; a policy-rc.d that refuses (101) keeps them stopped, for the install only.
+  local policy=/usr/sbin/policy-rc.d added_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 0755 "$policy" && added_policy=1
+  fi
+  local ok=1
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2 || ok=0
+  [[ $added_policy -eq 1 ]] && rm -f "$policy"
+  if [[ $ok -eq 0 ]]; then
     echo "local-cluster: apt-get could not install ${missing[*]}" >&2
     return 77
   fi
+}
+
+# Stops DIR's daemons once process $2 is gone; detached from the caller's output.
+start_watchdog() {
+  local dir=$1 owner=$2 self
+  self=$(realpath "$0")
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; bash "$2" stop "$3"' \
+    watchdog "$owner" "$self" "$dir" </dev/null >>"$dir/log/watchdog.log" 2>&1 &
 }
 
 # Waits up to $2 seconds for process $1 to exit.
@@ -59,8 +78,12 @@ stop_pidfile() {
 }
 
 start() {
-  local dir ctld_port=${2:-6817} slurmd_port=${3:-6818}
+  local dir ctld_port=${2:-6817} slurmd_port=${3:-6818} owner=${4:-}
   dir=$(realpath "$1")
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "local-cluster: the test cluster's daemons run as root; this is $(id -un)" >&2
+    return 77
+  fi
   command -v slurmctld >/dev/null && command -v munged >/dev/null || install_missing
   mkdir -p "$dir"/{state,spool,log,munge}
   # munged refuses a socket in a folder others cannot enter; the rest stays private.
@@ -119,6 +142,7 @@ CONF
   export SLURM_CONF=$dir/slurm.conf
   slurmctld -f "$SLURM_CONF"
   slurmd -f "$SLURM_CONF"
+  [[ -n $owner ]] && start_watchdog "$dir" "$owner"
   for (( i = 0; i < 300; ++i )); do
     local state
     state=$(sinfo -h -o %T 2>/dev/null || true)

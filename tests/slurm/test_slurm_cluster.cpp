@@ -152,6 +152,41 @@ TEST_F(SlurmCluster, PreemptedJobIsRequeuedAndFinishesWithTheSameNumbers) {
   expect_same_curves(ref.file.curves, b.curves, "preempted vs uninterrupted job");
 }
 
+// Where requeueing is not allowed (here `sbatch --no-requeue`; some sites forbid it), the warned
+// job submits its own script again; the new job resumes and ends with the same numbers.
+TEST_F(SlurmCluster, WithoutRequeueTheScriptResubmitsItself) {
+  const Reference& ref = reference();
+  const std::string out = dir_.file("tiny.h5");
+  const Shell written = sh("'" + kBinary + "' slurm '" + yaml_ + "' --out '" + out +
+                           "' --cpus-per-task 1 --workers 2 -- --progress-json --progress-interval 0.2");
+  std::smatch script;
+  ASSERT_TRUE(std::regex_search(written.out, script, std::regex("submit with: sbatch '?([^'\n]+)'?"))) << written.out;
+  const Shell submitted = sh("sbatch --parsable --no-requeue '" + script[1].str() + "'");
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.out;
+  const std::string job = submitted.out.substr(0, submitted.out.find_first_of(";\n"));
+  const std::string log = dir_.file("tiny.run/slurm-" + job + ".out");
+  ASSERT_TRUE(wait_for([&] { return test_support::file_exists(log) && last_progress_done(read_bytes(log)) >= 4; }, 120))
+      << describe(job_info(job));
+  ASSERT_EQ(sh("scancel --signal=USR1 --batch " + job).exit_code, 0);
+  const std::vector<JobFields> first = wait_job(job, 180);
+  const std::string text = read_bytes(log);
+  expect_completed(first, text, *cluster_);  // it ends well: its work goes on in the new job
+  EXPECT_EQ(first.at(0).at("Restarts"), "0") << describe(first);
+  EXPECT_NE(text.find("requeue refused; submitting this script again"), std::string::npos) << text;
+  std::smatch next;
+  ASSERT_TRUE(std::regex_search(text, next, std::regex("Submitted batch job ([0-9]+)"))) << text;
+  const std::vector<JobFields> second = wait_job(next[1], 180);
+  const std::string second_log = read_bytes(dir_.file("tiny.run/slurm-" + next[1].str() + ".out"));
+  expect_completed(second, second_log, *cluster_);
+  EXPECT_NE(second_log.find("start 2"), std::string::npos) << second_log;  // counts the resubmission
+  EXPECT_NE(second_log.find("\"event\":\"summary\",\"done\":20,\"total\":20"), std::string::npos) << second_log;
+
+  const ResultFile b = read_result_file(out);
+  expect_consistent(b, "resubmitted");
+  EXPECT_EQ(done_task_keys(b.tasks), done_task_keys(ref.file.tasks));
+  expect_same_results(ref.file.results, b.results, "resubmitted vs uninterrupted job");
+}
+
 TEST_F(SlurmCluster, CancelledJobStaysCancelled) {
   const std::string out = dir_.file("tiny.h5");
   const std::string job = submit(yaml_, out, "--workers 2");
