@@ -64,6 +64,9 @@ int run_plan_command(const PlanOptions& options) {
   for (const std::string& d : spec.defenses) std::cout << " " << d;
   std::cout << ", " << spec.pruning.max_val_drops.size() << " stopping thresholds and " << spec.pruning.rates.size()
             << " fixed pruning rates";
+  size_t overriding = 0;
+  for (const AttackSpec& a : spec.attacks) overriding += a.training || a.finetune || a.pruning ? 1 : 0;
+  if (overriding > 0) std::cout << " (file-level; " << overriding << " attacks override)";
   if (!shard.whole()) std::cout << "; shard " << shard.text() << " of the task graph";
   std::cout << "\n";
   std::cout << "tasks: " << tasks.size() << " (";

@@ -184,6 +184,11 @@ PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attac
   plot.x_max = 1.0;
   // With only pruning-alone data there is no fine-pruning figure to draw.
   if (fp_clean.points.empty()) return plot;
+  if (stop_clean.points.size() > 1) {  // several stopping thresholds: a point each, at its fraction
+    const std::string n = std::to_string(stop_clean.points.size());
+    stop_clean.title = "clean accuracy, fine-pruning at each of the " + n + " stops";
+    stop_asr.title = "attack success rate, fine-pruning at each of the " + n + " stops";
+  }
   plot.series = {fp_clean, fp_asr, pr_clean, pr_asr, stop_clean, stop_asr};
   return plot;
 }

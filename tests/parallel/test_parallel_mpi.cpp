@@ -292,14 +292,15 @@ TEST_F(GroupTest, AutoPicksMpiOnCpu) {
 // One task of a group in which rank `failing` throws after the first collective, before the
 // second: the other ranks wait in the second for a rank that never comes. Returns the group's
 // error as end_task() gives it; `gave_up` says whether this rank abandoned the collective.
-std::string task_failing_on(AllReduce& group, int failing, bool& gave_up) {
+std::string task_failing_on(AllReduce& group, int failing, bool& gave_up,
+                            const std::string& message = "disk on fire") {
   group.begin_task();
   std::string own;
   gave_up = false;
   try {
     torch::Tensor small = torch::ones({1000});
     group.sum(small);
-    if (failing < 0 || group.rank() == failing) throw Error("disk on fire");
+    if (failing < 0 || group.rank() == failing) throw Error(message);
     torch::Tensor large = torch::ones({1 << 20});  // streams in pieces: a half-done collective
     group.sum(large);
     ADD_FAILURE() << "rank " << group.rank() << " finished a collective that a rank never joined";
@@ -334,6 +335,19 @@ TEST_F(GroupTest, FailureOnOneRankEndsTheTaskOnEveryRank) {
     EXPECT_EQ(gave_up, group.rank() != failing) << "failing rank " << failing;
     EXPECT_EQ(failure, failing == 0 ? std::string("disk on fire")
                                     : "on rank " + std::to_string(failing) + " of the worker group: disk on fire");
+    expect_group_works(group, size_);
+  }
+}
+
+// Errors as long as a LibTorch backtrace (far beyond what MPI buffers) on one rank or on all:
+// the notices stay short, the text reaches rank 0 whole, nobody waits for ever.
+TEST_F(GroupTest, LongErrorsEndTheTaskToo) {
+  AllReduce& group = *group_.all_reduce;
+  const std::string long_error = "backtrace " + std::string(100000, 'x');
+  for (const int failing : {size_ - 1, -1}) {
+    bool gave_up = false;
+    const std::string failure = task_failing_on(group, failing, gave_up, long_error);
+    EXPECT_NE(failure.find(long_error), std::string::npos) << "failing " << failing << ": " << failure.size() << " bytes";
     expect_group_works(group, size_);
   }
 }

@@ -73,6 +73,7 @@ void MpiAllReduce::sum(torch::Tensor& tensor) {
   const int count = element_count(tensor);
   if (count == 0) return;
   MPI_Request request;
+  watch_.posted();
   mpi_check(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), count, mpi_type(tensor), MPI_SUM, collectives_,
                            &request),
             "MPI_Iallreduce");
@@ -83,6 +84,7 @@ void MpiAllReduce::broadcast(torch::Tensor& tensor, int root) {
   const int count = element_count(tensor);
   if (count == 0) return;
   MPI_Request request;
+  watch_.posted();
   mpi_check(MPI_Ibcast(tensor.data_ptr(), count, mpi_type(tensor), root, collectives_, &request), "MPI_Ibcast");
   wait(request, tensor, "MPI_Ibcast (MPI_Test)");
 }

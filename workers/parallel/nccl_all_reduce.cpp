@@ -64,6 +64,7 @@ struct NcclAllReduce::Impl {
     cuda_check(cudaSetDevice(device), "cudaSetDevice");
     cuda_check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
     const size_t count = static_cast<size_t>(work.numel());
+    watch->posted();
     if (reduce) {
       check(ncclAllReduce(work.data_ptr(), work.data_ptr(), count, nccl_type(work), ncclSum, comm, stream),
             "ncclAllReduce");

@@ -3,13 +3,15 @@
 //
 // Without this, the ranks that did not fail would wait for ever in the task's next collective,
 // which the failed rank never joins, and the sweep would hang with its allocation. Instead:
-//  - a rank whose task throws tells every other rank of the group (a notice, tagged with the
-//    task's number, on a communicator used only for this);
+//  - a rank whose task throws tells every other rank of the group (a notice: the task's number
+//    alone, short enough for MPI to buffer, on a communicator used only for this);
 //  - a rank waiting in a collective checks for such a notice between polls, gives up the
 //    collective and throws PeerFailed;
-//  - after every task, each rank tells the group's rank 0 how its task ended and rank 0 answers
-//    with the group's verdict: the first rank's own error, and whether any rank gave up a
-//    collective ("broken"). A collective cannot be cancelled in MPI, so a broken group's
+//  - after every task, each rank tells the group's rank 0 how its task ended (its error, whether
+//    it gave up a collective, how many collectives it posted) and rank 0 answers with the
+//    group's verdict: the first rank's own error, and whether the group is "broken": a rank gave
+//    up a collective, or the ranks posted different numbers of them (a broadcast may end on its
+//    root alone, so a missing peer is not always noticed). A collective cannot be cancelled in MPI, so a broken group's
 //    collective communicator can never be used again: every rank takes a fresh one (a duplicate
 //    of the notice communicator, which only ever carries point-to-point messages) and the
 //    abandoned operations stay pending, their buffers kept alive, until the process ends.
@@ -32,8 +34,10 @@ class PeerFailureWatch {
   PeerFailureWatch(const PeerFailureWatch&) = delete;
   PeerFailureWatch& operator=(const PeerFailureWatch&) = delete;
 
-  // Every rank calls begin_task() before each task and settle() after it.
+  // Every rank calls begin_task() before each task and settle() after it, and posted() for
+  // each collective it posts in between.
   void begin_task();
+  void posted() { ++posted_; }
 
   // Whether another rank reported that this task failed there. Called between the polls of a
   // collective wait; a true answer is remembered (the collective is abandoned, so settle() will
@@ -58,6 +62,7 @@ class PeerFailureWatch {
   int rank_ = 0;
   int size_ = 1;
   int64_t task_ = 0;
+  int64_t posted_ = 0;
   bool gave_up_ = false;
 };
 

@@ -72,6 +72,11 @@ const PruningPlan& TaskExecutor::plan_for(const ExperimentSpec& spec, const std:
   return it->second;
 }
 
+void TaskExecutor::forget_models() {
+  models_.clear();
+  plans_.clear();
+}
+
 TaskOutcome TaskExecutor::run(const Assignment& assignment) {
   const Task& task = assignment.task;
   const auto start = std::chrono::steady_clock::now();

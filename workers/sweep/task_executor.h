@@ -31,6 +31,11 @@ class TaskExecutor {
   // task's key.
   TaskOutcome run(const Assignment& assignment);
 
+  // Drops the models and pruning plans held in memory (the next task loads or recomputes them).
+  // After a failed task every rank of the group calls it, so that their caches, which decide
+  // which collectives each rank makes, agree again.
+  void forget_models();
+
  private:
   const SeedData& seed_data(int64_t seed);
   // The model a defense task starts from: in memory, else from the run directory, else trained

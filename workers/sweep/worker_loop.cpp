@@ -40,9 +40,14 @@ GroupOutcome run_together(TaskExecutor& executor, AllReduce* group, const Assign
   } catch (const PeerFailed&) {
     // Another rank's error: end_task() brings it here.
   } catch (const std::exception& e) {
-    own_failure = e.what();
+    own_failure = *e.what() != '\0' ? e.what() : "an error without a message";
+  } catch (...) {
+    own_failure = "an exception that is not a std::exception";
   }
   out.failure = group ? group->end_task(own_failure) : own_failure;
+  // A failure may have struck some ranks after they cached a model or a pruning plan and others
+  // before: the caches decide which collectives a rank makes, so they must agree. Drop them.
+  if (!out.failure.empty()) executor.forget_models();
   return out;
 }
 
