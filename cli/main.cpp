@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--fresh", run.fresh, "Start a new output file even if one of another sweep is there");
   run_cmd->add_option("--shard", run.shard, "Run only shard I of K (I/K, 0 <= I < K) of the task graph: whole (attack, seed) trainings with their defenses")
       ->type_name("I/K");
-  run_cmd->add_option("--inject-failure", run.inject_failure, "Testing only: KIND:N[@R] fails KIND tasks' first N attempts (on rank R of each worker group only); master:N fails the master after N outcomes")
+  run_cmd->add_option("--inject-failure", run.inject_failure, "Testing only: KIND:N[@R][+late] fails KIND tasks' first N attempts (on rank R of each worker group only; +late: after the model is trained or loaded); master:N fails the master after N outcomes")
       ->group("");
 
   PlanOptions plan;

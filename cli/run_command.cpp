@@ -183,13 +183,16 @@ int run_sweep_command(RunOptions options) {
   WorkerOptions wo;
   wo.run_dir = options.run_dir;
   wo.quiet = options.quiet;
-  if (!options.inject_failure.empty() && options.inject_failure.rfind("master:", 0) != 0) {  // KIND[:N[@R]]
-    const std::string& text = options.inject_failure;
+  if (!options.inject_failure.empty() && options.inject_failure.rfind("master:", 0) != 0) {  // KIND[:N[@R]][+late]
+    std::string text = options.inject_failure;
+    const size_t plus = text.find("+late");
+    wo.fault.late = plus != std::string::npos;
+    if (wo.fault.late) text.erase(plus);
     const size_t colon = text.find(':');
     const size_t at = text.find('@');
-    wo.fail_kind = text.substr(0, std::min(colon, at));
-    wo.fail_attempts = colon == std::string::npos ? 1 : std::stoi(text.substr(colon + 1));
-    wo.fail_rank = at == std::string::npos ? -1 : std::stoi(text.substr(at + 1));
+    wo.fault.kind = text.substr(0, std::min(colon, at));
+    wo.fault.attempts = colon == std::string::npos ? 1 : std::stoi(text.substr(colon + 1));
+    wo.fault.rank = at == std::string::npos ? -1 : std::stoi(text.substr(at + 1));
   }
   run_worker(spec, group, wo);
   MPI_Comm_free(&group);

@@ -16,7 +16,7 @@ struct RunOptions {
   bool quiet = false;
   bool json_progress = false;
   bool fresh = false;
-  std::string inject_failure;  // test only: "KIND:N[@R]": KIND tasks fail their first N attempts (on group rank R)
+  std::string inject_failure;  // test only: "KIND:N[@R][+late]" (workers/sweep/task_executor.h) or "master:N"
   std::string shard;      // "I/K": run only shard I of K (orchestrator/sharding.h); "" the whole sweep
 };
 

@@ -151,6 +151,24 @@ TEST_F(SweepMpi, FailureOnOneRankOfAGroupIsRetried) {
   expect_consistent(f, "after a failure on one rank");
 }
 
+// A failure on one rank after the model was trained but before that rank kept it in memory: the
+// leader kept it. Were the caches left to differ, the retry would have the leader skip a
+// collective the member makes (hanging the group); the group drops them after a failure.
+TEST_F(SweepMpi, LateFailureOnOneRankLeavesNoCacheBehind) {
+  const std::string out = dir_.file("tiny.h5");
+  const RunResult r = run_sweep(
+      3, sweep_args(yaml_, out, {"--ranks-per-worker", "2", "--inject-failure", "train:1@1+late"}), scratch_.path());
+  ASSERT_FALSE(r.timed_out) << "the group hung on its divergent caches:\n" << r.all();
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const ResultFile f = read_result_file(out);
+  ASSERT_EQ(f.tasks.size(), kTinyTasks);
+  for (const TaskRow& t : f.tasks) {
+    EXPECT_EQ(t.status, "done") << t.kind << " " << t.attack << " seed " << t.seed << ": " << t.error;
+    EXPECT_EQ(t.attempts, t.kind == "train" ? 2 : 1) << t.kind << " " << t.attack << " seed " << t.seed;
+  }
+  expect_consistent(f, "after a late failure on one rank");
+}
+
 // The master itself fails mid-sweep (here a test option; a full disk, a malformed message): the
 // leaders may be in a task and cannot be stopped cleanly, so the job ends instead of hanging.
 // What was recorded stays readable, and the same command resumes to the whole sweep.

@@ -16,9 +16,9 @@ constexpr size_t kModelsKept = 4;
 }
 
 TaskExecutor::TaskExecutor(const ExperimentSpec& spec, std::string run_dir, LogFn log, ParallelContext parallel,
-                           std::string fail_kind, int fail_attempts, int fail_rank)
+                           FaultInjection fault)
     : spec_(spec), run_dir_(std::move(run_dir)), log_(std::move(log)), parallel_(parallel),
-      fail_kind_(std::move(fail_kind)), fail_attempts_(fail_attempts), fail_rank_(fail_rank) {
+      fault_(std::move(fault)) {
   for (const AttackSpec& attack : spec_.attacks) attack_specs_.push_back(spec_for_attack(spec_, attack));
 }
 
@@ -58,9 +58,12 @@ BackdooredModel& TaskExecutor::backdoored(const Task& task, const std::string& t
   const SeedData& data = seed_data(task.seed);
   // Rank 0 decides, so that a model saved meanwhile by another group cannot split this one.
   if (exists_for_group(has_backdoored(models_dir(), train_key))) {
-    return models_.emplace(train_key, load_backdoored(spec, attack, data, models_dir(), train_key)).first->second;
+    BackdooredModel loaded = load_backdoored(spec, attack, data, models_dir(), train_key);
+    maybe_fail(task, attempt_, true);
+    return models_.emplace(train_key, std::move(loaded)).first->second;
   }
   BackdooredModel bd = train_backdoored(spec, attack, data, static_cast<uint64_t>(task.seed), log_, context);
+  maybe_fail(task, attempt_, true);
   if (parallel_.rank() == 0) save_backdoored(bd, models_dir(), train_key);
   return models_.emplace(train_key, std::move(bd)).first->second;
 }
@@ -72,6 +75,12 @@ const PruningPlan& TaskExecutor::plan_for(const ExperimentSpec& spec, const std:
   return it->second;
 }
 
+void TaskExecutor::maybe_fail(const Task& task, int attempt, bool late) const {
+  if (fault_.kind.empty() || fault_.kind != to_string(task.kind) || attempt > fault_.attempts) return;
+  if (fault_.late != late || (fault_.rank >= 0 && fault_.rank != parallel_.rank())) return;
+  throw Error("injected failure (test option) in attempt " + std::to_string(attempt));
+}
+
 void TaskExecutor::forget_models() {
   models_.clear();
   plans_.clear();
@@ -80,10 +89,8 @@ void TaskExecutor::forget_models() {
 TaskOutcome TaskExecutor::run(const Assignment& assignment) {
   const Task& task = assignment.task;
   const auto start = std::chrono::steady_clock::now();
-  if (!fail_kind_.empty() && fail_kind_ == to_string(task.kind) && assignment.attempt <= fail_attempts_ &&
-      (fail_rank_ < 0 || fail_rank_ == parallel_.rank())) {
-    throw Error("injected failure (test option) in attempt " + std::to_string(assignment.attempt));
-  }
+  attempt_ = assignment.attempt;
+  maybe_fail(task, attempt_, false);
   if (task.attack_index >= spec_.attacks.size() || spec_.attacks[task.attack_index].name != task.attack) {
     throw Error("task names attack '" + task.attack + "', which is not in this rank's sweep file");
   }

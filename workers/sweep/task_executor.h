@@ -15,16 +15,25 @@
 
 namespace fineprune {
 
+// Test-only fault injection (`fineprune run --inject-failure KIND:N[@R][+late]`): tasks of
+// `kind` throw on attempts 1..attempts, on the group's rank `rank` only (every rank when -1);
+// at the task's start, or with `late` once the model is trained or loaded but before this rank
+// keeps it in memory (so that the ranks' caches differ, as a real failure there would leave them).
+struct FaultInjection {
+  std::string kind;  // empty: none
+  int attempts = 0;
+  int rank = -1;
+  bool late = false;
+};
+
 class TaskExecutor {
  public:
   // `run_dir`: where trained models are saved (`<run_dir>/models/<train key>.pt`) and where
   // training keeps its epoch checkpoints (`<run_dir>/state/<task key>/`), shared by all ranks.
   // `parallel`: the worker group this rank trains with; every rank of it runs the same tasks in
-  // the same order (rank 0 alone writes files). `fail_kind`/`fail_attempts`/`fail_rank`:
-  // test-only fault injection: tasks of that kind throw on attempts 1..fail_attempts, on the
-  // group's rank `fail_rank` only (every rank when it is -1).
+  // the same order (rank 0 alone writes files). `fault`: test-only fault injection.
   TaskExecutor(const ExperimentSpec& spec, std::string run_dir, LogFn log, ParallelContext parallel = {},
-               std::string fail_kind = "", int fail_attempts = 0, int fail_rank = -1);
+               FaultInjection fault = {});
 
   // Throws on failure (the caller reports it to the master), and TaskInterrupted when a stop
   // was requested (its training state is kept for the next attempt). Result rows carry the
@@ -52,9 +61,11 @@ class TaskExecutor {
   std::string run_dir_;
   LogFn log_;
   ParallelContext parallel_;
-  std::string fail_kind_;
-  int fail_attempts_;
-  int fail_rank_;
+  // Throws the injected failure if `fault_` says this task's attempt fails at this stage here.
+  void maybe_fail(const Task& task, int attempt, bool late) const;
+
+  FaultInjection fault_;
+  int attempt_ = 0;  // of the task running now
   int64_t data_seed_ = -1;
   std::unique_ptr<SeedData> data_;
   std::map<std::string, BackdooredModel> models_;  // by train key; a few at most

@@ -92,8 +92,7 @@ void run_worker(const ExperimentSpec& spec, MPI_Comm group, const WorkerOptions&
   const LogFn log = [&](const std::string& line) {
     if (log_here) std::cerr << prefix << line << std::endl;
   };
-  TaskExecutor executor(spec, options.run_dir, log, parallel.context, options.fail_kind, options.fail_attempts,
-                        options.fail_rank);
+  TaskExecutor executor(spec, options.run_dir, log, parallel.context, options.fault);
   if (rank == 0) {
     lead(executor, parallel.all_reduce.get(), group);
   } else {

@@ -10,15 +10,14 @@
 #include <string>
 
 #include "common/experiment_spec.h"
+#include "workers/sweep/task_executor.h"
 
 namespace fineprune {
 
 struct WorkerOptions {
   std::string run_dir;
   bool quiet = false;
-  std::string fail_kind;  // test-only fault injection, see TaskExecutor
-  int fail_attempts = 0;
-  int fail_rank = -1;
+  FaultInjection fault;  // test only, see task_executor.h
 };
 
 // `group`: this rank's worker-group communicator (rank 0 in it is the leader). Throws
