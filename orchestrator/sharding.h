@@ -13,19 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "common/shard.h"
 #include "common/task.h"
 
 namespace fineprune {
-
-struct Shard {
-  int index = 0;  // 0 .. count-1 (SLURM_ARRAY_TASK_ID of a job array --array=0-<count-1>)
-  int count = 1;  // 1: the whole sweep
-  bool whole() const { return count == 1; }
-  std::string text() const;  // "I/K"
-};
-
-// Parses "I/K" (0 <= I < K, K >= 1). Throws InputError naming `flag` and the text otherwise.
-Shard parse_shard(const std::string& text, const std::string& flag);
 
 // The shard (0 .. count-1) of each task, in task order. Throws Error when count < 1 or the deps
 // name unknown keys.

@@ -5,9 +5,9 @@
 
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "common/error.h"
+#include "common/shard.h"
 #include "results/file_ops.h"
 #include "results/result_tables.h"
 
@@ -38,19 +38,14 @@ void check_shard_set(const std::vector<ResultFile>& files, const std::vector<std
   for (size_t i = 0; i < files.size(); ++i) {
     const auto shard = files[i].attributes.find("shard");
     if (shard == files[i].attributes.end() || shard->second == "all") return;  // a whole run: any set is fine
-    int index = 0, k = 0;
-    char slash = 0;
-    std::istringstream text(shard->second);
-    if (!(text >> index >> slash >> k) || slash != '/' || k < 1 || index < 0 || index >= k) {
-      throw InputError(inputs[i] + ": attribute shard '" + shard->second + "' is not of the form I/K");
-    }
-    if (count != 0 && k != count) {
-      throw InputError(inputs[i] + ": shard " + shard->second + " of a sweep split " + std::to_string(k) +
+    const Shard s = parse_shard(shard->second, inputs[i] + ": attribute shard");
+    if (count != 0 && s.count != count) {
+      throw InputError(inputs[i] + ": shard " + s.text() + " of a sweep split " + std::to_string(s.count) +
                        " ways, but " + count_from + " was split " + std::to_string(count) + " ways");
     }
-    count = k;
+    count = s.count;
     count_from = inputs[i];
-    indices.insert(index);
+    indices.insert(s.index);
   }
   std::string missing;
   for (int index = 0; index < count; ++index) {

@@ -139,6 +139,9 @@ TEST_F(ResultMerge, MissingOrMismatchedShardsAreRefusedUnlessPartial) {
   EXPECT_NE(mixed.find(half + ": shard 1/2 of a sweep split 2 ways, but " + s0 + " was split 3 ways"),
             std::string::npos)
       << mixed;
+  const std::string odd = shard("odd.h5", {task("e", "done", 5)}, "fp-1", "2 of 3");
+  const std::string bad = message_of<InputError>([&] { merge_result_files(path("b.h5"), {s0, odd}); });
+  EXPECT_EQ(bad.rfind(odd + ": attribute shard 2 of 3: no '/'", 0), 0u) << bad;
   // A whole run's file among the inputs: no split to complete.
   const std::string whole = shard("whole.h5", {task("d", "done", 4)}, "fp-1", "all");
   EXPECT_EQ(merge_result_files(path("w.h5"), {whole, s0}).done_tasks, 2u);
