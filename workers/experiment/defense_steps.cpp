@@ -68,16 +68,14 @@ std::vector<ResultRow> baseline_and_pruning_rows(const StepContext& ctx, const P
   const RowContext rc = row_context(ctx);
   std::vector<ResultRow> rows;
   const Metrics& base = plan.curve.front().metrics;
-  if (with_none) rows.push_back(make_row(rc, "none", "none", 0, 0, base, 0, 0));
+  if (with_none) rows.push_back(make_row(rc, "none", PruneSetting{}, base, 0, 0));
   ctx.log(ctx.attack.name + metrics_text("baseline", 0, base));
   append_curve_rows(rc, plan.curve, plan.stop, curve_rows);
   std::vector<PruneSetting> settings = stop_settings(plan);
   for (double r : ctx.spec.pruning.rates) settings.push_back(rate_setting(plan, ctx.backdoored, r));
   if (with_prune) {
     for (const PruneSetting& s : settings) {
-      rows.push_back(make_row(rc, "prune", s.mode, s.rate, s.channels,
-                              plan.curve[static_cast<size_t>(s.channels)].metrics, 0, plan.wall_s));
-      rows.back().stop_drop = s.stop_drop;
+      rows.push_back(make_row(rc, "prune", s, plan.curve[static_cast<size_t>(s.channels)].metrics, 0, plan.wall_s));
     }
   }
   const PruneSetting stop = settings.front();
@@ -104,17 +102,15 @@ std::pair<Metrics, double> fine_tuned_copy(const StepContext& ctx, const std::ve
 ResultRow finetune_row(const StepContext& ctx) {
   const auto [m, s] = fine_tuned_copy(ctx, {}, 0);
   ctx.log(ctx.attack.name + metrics_text("fine-tuning", 0, m));
-  return make_row(row_context(ctx), "finetune", "none", 0, 0, m,
+  return make_row(row_context(ctx), "finetune", PruneSetting{}, m,
                   static_cast<double>(ctx.spec.finetune.epochs), s);
 }
 
 ResultRow fineprune_row(const StepContext& ctx, const PruningPlan& plan, const PruneSetting& setting) {
   const auto [m, s] = fine_tuned_copy(ctx, plan.order, setting.channels);
   ctx.log(ctx.attack.name + metrics_text("fine-pruning", static_cast<double>(setting.channels), m));
-  ResultRow row = make_row(row_context(ctx), "fineprune", setting.mode, setting.rate, setting.channels, m,
-                           static_cast<double>(ctx.spec.finetune.epochs), s + plan.wall_s);
-  row.stop_drop = setting.stop_drop;
-  return row;
+  return make_row(row_context(ctx), "fineprune", setting, m, static_cast<double>(ctx.spec.finetune.epochs),
+                  s + plan.wall_s);
 }
 
 }  // namespace fineprune

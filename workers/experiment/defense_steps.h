@@ -8,6 +8,7 @@
 
 #include "workers/defenses/pruning.h"
 #include "workers/experiment/experiment_runner.h"
+#include "workers/experiment/result_rows.h"
 
 namespace fineprune {
 
@@ -23,14 +24,6 @@ struct PruningPlan {
 
 PruningPlan plan_pruning(const ExperimentSpec& spec, BackdooredModel& backdoored,
                          const ParallelContext& parallel = {});
-
-// One pruning setting: a stopping point ("stop") or a fixed rate ("rate").
-struct PruneSetting {
-  std::string mode;
-  double rate = 0;       // requested rate, or the fraction reached at the stopping point
-  int64_t channels = 0;  // how many channels it prunes
-  double stop_drop = 0;  // "stop": the threshold it stopped at
-};
 
 // The stopping point of threshold `max_val_drop`, one of the plan's (Error otherwise).
 PruneSetting stop_setting(const PruningPlan& plan, double max_val_drop);

@@ -13,9 +13,8 @@ std::string dataset_label(const DataSpec& data) {
   return name.empty() ? data.format : name;
 }
 
-ResultRow make_row(const RowContext& ctx, const std::string& defense, const std::string& prune_mode,
-                   double prune_rate, int64_t pruned, const Metrics& m, double finetune_epochs,
-                   double wall_s) {
+ResultRow make_row(const RowContext& ctx, const std::string& defense, const PruneSetting& setting,
+                   const Metrics& m, double finetune_epochs, double wall_s) {
   ResultRow r;
   r.attack = ctx.attack.name;
   r.trigger = ctx.attack.trigger.type;
@@ -24,9 +23,10 @@ ResultRow make_row(const RowContext& ctx, const std::string& defense, const std:
   r.poison_rate = ctx.attack.poison_rate;
   r.pruning_aware = ctx.attack.pruning_aware.enabled ? 1 : 0;
   r.defense = defense;
-  r.prune_mode = prune_mode;
-  r.prune_rate = prune_rate;
-  r.pruned_channels = pruned;
+  r.prune_mode = setting.mode;
+  r.prune_rate = setting.rate;
+  r.stop_drop = setting.stop_drop;
+  r.pruned_channels = setting.channels;
   r.total_channels = ctx.backdoored.model->prunable_channels();
   r.seed = static_cast<int64_t>(ctx.seed);
   r.clean_acc = m.clean_acc;

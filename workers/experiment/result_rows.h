@@ -16,9 +16,17 @@ struct RowContext {
   uint64_t seed;
 };
 
-ResultRow make_row(const RowContext& ctx, const std::string& defense, const std::string& prune_mode,
-                   double prune_rate, int64_t pruned, const Metrics& m, double finetune_epochs,
-                   double wall_s);
+// One pruning setting: a stopping point ("stop"), a fixed rate ("rate"), or none ("none").
+struct PruneSetting {
+  std::string mode = "none";
+  double rate = 0;       // requested rate, or the fraction reached at the stopping point
+  int64_t channels = 0;  // how many channels it prunes
+  double stop_drop = 0;  // "stop": the threshold it stopped at
+};
+
+// A row of `defense` at `setting` (its mode, rate, channels and threshold go into the row).
+ResultRow make_row(const RowContext& ctx, const std::string& defense, const PruneSetting& setting,
+                   const Metrics& m, double finetune_epochs, double wall_s);
 
 void append_curve_rows(const RowContext& ctx, const std::vector<CurvePoint>& curve, size_t stop,
                        std::vector<CurveRow>& out);
