@@ -61,15 +61,8 @@ std::map<std::string, std::string> library_versions() {
 // Threads for a training rank: this node's cores shared by the training ranks on it.
 int training_threads(int requested) {
   if (requested > 0) return requested;
-  MPI_Comm node;
-  mpi_check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
-            "MPI_Comm_split_type");
-  int local = 0;
-  mpi_check(MPI_Comm_size(node, &local), "MPI_Comm_size");
-  int has_master = world_rank() == 0 ? 1 : 0, masters = 0;
-  mpi_check(MPI_Allreduce(&has_master, &masters, 1, MPI_INT, MPI_SUM, node), "MPI_Allreduce");
-  MPI_Comm_free(&node);
-  const int trainers = std::max(1, local - masters);
+  const NodePlace& node = node_place();
+  const int trainers = std::max(1, node.local_size - (node.has_master ? 1 : 0));
   const int allowed = choose_thread_count(0);  // the cores this rank may run on
   const int node_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (allowed < node_cores && allowed < node_cores / trainers && world_rank() == 1) {

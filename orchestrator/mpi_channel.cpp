@@ -16,7 +16,7 @@ namespace fineprune {
 
 namespace {
 
-int g_node_local_rank = -1;
+NodePlace g_node_place;
 
 // A whole non-negative number, or -1 (unset, empty or anything else).
 int non_negative(const char* text) {
@@ -42,14 +42,19 @@ void mpi_start(int* argc, char*** argv) {
   MPI_Comm node;
   mpi_check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
             "MPI_Comm_split_type");
-  mpi_check(MPI_Comm_rank(node, &g_node_local_rank), "MPI_Comm_rank");
+  NodePlace& place = g_node_place;
+  mpi_check(MPI_Comm_rank(node, &place.local_rank), "MPI_Comm_rank");
+  mpi_check(MPI_Comm_size(node, &place.local_size), "MPI_Comm_size");
+  int master_here = world_rank() == 0 ? 1 : 0, masters = 0;
+  mpi_check(MPI_Allreduce(&master_here, &masters, 1, MPI_INT, MPI_SUM, node), "MPI_Allreduce");
+  place.has_master = masters > 0;
   MPI_Comm_free(&node);
   const int from_launcher = launcher_local_rank(world_rank(), std::getenv("SLURM_PROCID"), std::getenv("SLURM_LOCALID"),
                                                 std::getenv("OMPI_COMM_WORLD_LOCAL_RANK"));
-  if (from_launcher >= 0) g_node_local_rank = from_launcher;
+  if (from_launcher >= 0) place.local_rank = from_launcher;
 }
 
-int node_local_rank() { return g_node_local_rank; }
+const NodePlace& node_place() { return g_node_place; }
 
 void mpi_finish() {
   int finalized = 0;

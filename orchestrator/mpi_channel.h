@@ -15,19 +15,24 @@
 namespace fineprune {
 
 // Initialises MPI (thread level FUNNELED), sets MPI_ERRORS_RETURN on MPI_COMM_WORLD and finds
-// this rank's place on its node (node_local_rank); every rank of the job must call it.
+// this rank's place on its node (node_place); every rank of the job must call it.
 void mpi_start(int* argc, char*** argv);
 void mpi_finish();
 
-// This rank's index among the ranks on its node (0-based), as the launcher numbered them: a GPU
-// node's rank r takes its r-th visible device. Known after mpi_start.
-int node_local_rank();
+// Where this rank runs, known after mpi_start (from MPI's shared-memory split of the world).
+struct NodePlace {
+  int local_rank = 0;   // index among the node's ranks, as the launcher numbered them (see
+                        // launcher_local_rank): a GPU node's rank r takes its r-th visible device
+  int local_size = 1;   // ranks on this node
+  bool has_master = false;  // world rank 0 (the master, which trains nothing) runs here
+};
+const NodePlace& node_place();
 
 // The launcher's answer from its environment, or -1 when it gives none: SLURM_LOCALID where srun
 // started this rank (SLURM_PROCID equals the MPI world rank; under mpirun inside a batch job every
 // rank inherits the batch step's SLURM_PROCID and SLURM_LOCALID, which say nothing of it), else
-// OMPI_COMM_WORLD_LOCAL_RANK. Null arguments mean unset. Where it gives none, node_local_rank is
-// the rank's index in MPI's shared-memory split of MPI_COMM_WORLD.
+// OMPI_COMM_WORLD_LOCAL_RANK. Null arguments mean unset. Where it gives none, node_place's
+// local_rank is the rank's index in MPI's shared-memory split of MPI_COMM_WORLD.
 int launcher_local_rank(int world_rank, const char* slurm_procid, const char* slurm_localid,
                         const char* ompi_local_rank);
 

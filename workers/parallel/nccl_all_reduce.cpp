@@ -37,7 +37,7 @@ constexpr double kMaxSleepMicros = 1000;
 int local_cuda_device() {
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) return -1;
-  return node_local_rank() % count;
+  return node_place().local_rank % count;
 }
 
 struct NcclAllReduce::Impl {

@@ -3,7 +3,7 @@
 //
 // Bootstrap: rank 0 of the group creates the NCCL unique id and broadcasts it over the group's
 // MPI communicator; every rank then joins with ncclCommInitRank. Device: the node-local rank
-// (node_local_rank(), orchestrator/mpi_channel.h: srun's SLURM_LOCALID, else mpirun's
+// (node_place(), orchestrator/mpi_channel.h: srun's SLURM_LOCALID, else mpirun's
 // OMPI_COMM_WORLD_LOCAL_RANK, else MPI's shared-memory split) modulo the number of visible
 // devices (cudaGetDeviceCount honours CUDA_VISIBLE_DEVICES, which Slurm sets per task where GPUs
 // are bound to tasks).
@@ -42,7 +42,7 @@ class NcclAllReduce : public AllReduce {
   std::unique_ptr<Impl> impl_;
 };
 
-// The CUDA device a rank of this node should use (its node_local_rank() modulo the visible
+// The CUDA device a rank of this node should use (its node-local rank modulo the visible
 // devices), or -1 when none is visible.
 int local_cuda_device();
 
