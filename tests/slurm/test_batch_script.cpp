@@ -50,7 +50,11 @@ TEST(BatchScript, CpuDefaultsOneWorkerGroupPerTraining) {
                            "#SBATCH --chdir=/home/me", "out=/scratch/out/tiny.h5",
                            "export FINEPRUNE_EXPECTED_RANKS=\"$SLURM_NTASKS\"", "trap 'warned=1; forward_stop' USR1", "trap forward_stop TERM",
                            "if (( warned && status != 0 )); then",
-                           "  scontrol requeue \"$SLURM_JOB_ID\" && exit 0", "exit \"$status\""}) {
+                           "  scontrol requeue \"$SLURM_JOB_ID\" && exit 0",
+                           // Resubmitted, the new job counts every start; Slurm's count is not passed on.
+                           "  sbatch --export=ALL,FINEPRUNE_RESUBMITS=$(( restarts + 1 )),SLURM_RESTART_COUNT=0 "
+                           "\"$this_script\" && exit 0",
+                           "exit \"$status\""}) {
     EXPECT_TRUE(has_line(s, line)) << "no line: " << line << "\n" << s;
   }
   EXPECT_NE(s.find("srun --mpi=pmix --cpus-per-task=\"$OMP_NUM_THREADS\" \"$fineprune\" \"${args[@]}\" &"),
