@@ -131,42 +131,39 @@ TEST_F(SweepMpi, FailedAttemptsAreRetried) {
   expect_consistent(f, "after retries");
 }
 
-// A training that fails on the second rank of a group of two only (a file one node cannot read):
-// the leader, waiting in a collective, gives up too and reports that rank's error; the retry runs
-// on the reconnected group and the sweep ends as an uninterrupted one does.
-TEST_F(SweepMpi, FailureOnOneRankOfAGroupIsRetried) {
-  const std::string out = dir_.file("tiny.h5");
+// One group of two ranks whose trainings fail once on rank 1 only (`--inject-failure
+// train:1@1<stage>`): the sweep must end as an uninterrupted one, each training in 2 attempts.
+RunResult run_with_failures_on_rank_one(const std::string& yaml, const std::string& out, const std::string& scratch,
+                                        const std::string& stage) {
   const RunResult r = run_sweep(
-      3, sweep_args(yaml_, out, {"--ranks-per-worker", "2", "--inject-failure", "train:1@1"}), scratch_.path());
-  ASSERT_EQ(r.exit_code, 0) << r.all();
-  EXPECT_NE(r.err.find("on rank 1 of the worker group: injected failure"), std::string::npos)
-      << "the member's failure is not reported:\n" << r.err;
+      3, sweep_args(yaml, out, {"--ranks-per-worker", "2", "--inject-failure", "train:1@1" + stage}), scratch);
+  EXPECT_FALSE(r.timed_out) << "the group hung:\n" << r.all();
+  EXPECT_EQ(r.exit_code, 0) << r.all();
   const ResultFile f = read_result_file(out);
-  ASSERT_EQ(f.tasks.size(), kTinyTasks);
+  EXPECT_EQ(f.tasks.size(), kTinyTasks);
   for (const TaskRow& t : f.tasks) {
     EXPECT_EQ(t.status, "done") << t.kind << " " << t.attack << " seed " << t.seed << ": " << t.error;
     EXPECT_EQ(t.attempts, t.kind == "train" ? 2 : 1) << t.kind << " " << t.attack << " seed " << t.seed;
   }
   EXPECT_EQ(f.results.size(), kTinyResultRows);
-  expect_consistent(f, "after a failure on one rank");
+  expect_consistent(f, "after failures on one rank" + stage);
+  return r;
+}
+
+// A training that fails on the second rank of a group of two only (a file one node cannot read):
+// the leader, waiting in a collective, gives up too and reports that rank's error; the retry runs
+// on the reconnected group.
+TEST_F(SweepMpi, FailureOnOneRankOfAGroupIsRetried) {
+  const RunResult r = run_with_failures_on_rank_one(yaml_, dir_.file("tiny.h5"), scratch_.path(), "");
+  EXPECT_NE(r.err.find("on rank 1 of the worker group: injected failure"), std::string::npos)
+      << "the member's failure is not reported:\n" << r.err;
 }
 
 // A failure on one rank after the model was trained but before that rank kept it in memory: the
 // leader kept it. Were the caches left to differ, the retry would have the leader skip a
 // collective the member makes (hanging the group); the group drops them after a failure.
 TEST_F(SweepMpi, LateFailureOnOneRankLeavesNoCacheBehind) {
-  const std::string out = dir_.file("tiny.h5");
-  const RunResult r = run_sweep(
-      3, sweep_args(yaml_, out, {"--ranks-per-worker", "2", "--inject-failure", "train:1@1+late"}), scratch_.path());
-  ASSERT_FALSE(r.timed_out) << "the group hung on its divergent caches:\n" << r.all();
-  ASSERT_EQ(r.exit_code, 0) << r.all();
-  const ResultFile f = read_result_file(out);
-  ASSERT_EQ(f.tasks.size(), kTinyTasks);
-  for (const TaskRow& t : f.tasks) {
-    EXPECT_EQ(t.status, "done") << t.kind << " " << t.attack << " seed " << t.seed << ": " << t.error;
-    EXPECT_EQ(t.attempts, t.kind == "train" ? 2 : 1) << t.kind << " " << t.attack << " seed " << t.seed;
-  }
-  expect_consistent(f, "after a late failure on one rank");
+  run_with_failures_on_rank_one(yaml_, dir_.file("tiny.h5"), scratch_.path(), "+late");
 }
 
 // The master itself fails mid-sweep (here a test option; a full disk, a malformed message): the
