@@ -8,6 +8,8 @@
 #include "common/experiment_spec.h"
 #include "common/yaml_reading.h"
 
+#include <yaml-cpp/depthguard.h>
+
 namespace fineprune {
 
 const std::vector<std::string>& known_defenses() {
@@ -59,6 +61,16 @@ void check_unique(const std::vector<Field>& items, const std::vector<T>& values,
   }
 }
 
+// Keys that mean something only in another setting (another data format, trigger type, model):
+// set anyway, they would be silently ignored, so they are refused.
+void refuse_unused(const MapReader& m, const std::vector<std::string>& keys, bool used,
+                   const std::string& only_when) {
+  if (used) return;
+  for (const std::string& key : keys) {
+    if (m.has(key)) m.get(key).fail("only used " + only_when);
+  }
+}
+
 void read_data(const Field& f, const std::filesystem::path& base_dir, DataSpec& d) {
   const MapReader m(f, {"format", "dir", "train_images", "train_labels", "test_images",
                         "test_labels", "train_batches", "test_batch", "train_file", "test_file",
@@ -82,6 +94,7 @@ void read_data(const Field& f, const std::filesystem::path& base_dir, DataSpec& 
   check_at_least(m.get("scale"), d.scale, 0.0);
   read_into(m.get("num_classes"), d.num_classes);
   check_at_least(m.get("num_classes"), d.num_classes, int64_t{0});
+  if (d.num_classes == 1) m.get("num_classes").fail("must be 0 (inferred) or >= 2, got 1");
   read_into(m.get("validation_size"), d.validation_size);
   check_at_least(m.get("validation_size"), d.validation_size, int64_t{1});
   read_into(m.get("train_subset"), d.train_subset);
@@ -96,6 +109,12 @@ void read_data(const Field& f, const std::filesystem::path& base_dir, DataSpec& 
   if (d.format == "cifar10" && d.train_batches.empty()) {
     m.get("train_batches").fail("at least one batch file is required when data.format is cifar10");
   }
+  refuse_unused(m, {"train_images", "train_labels", "test_images", "test_labels"}, d.format == "idx",
+                "when data.format is idx");
+  refuse_unused(m, {"train_batches", "test_batch"}, d.format == "cifar10",
+                "when data.format is cifar10");
+  refuse_unused(m, {"train_file", "test_file", "images_key", "labels_key", "layout", "scale"},
+                d.format == "hdf5", "when data.format is hdf5");
 }
 
 void read_model(const Field& f, ModelSpec& model) {
@@ -111,12 +130,21 @@ void read_model(const Field& f, ModelSpec& model) {
   check_at_least(m.get("hidden"), model.hidden, int64_t{0});
   read_into(m.get("head"), model.head);
   check_one_of(m.get("head"), model.head, {"flatten", "global_pool"});
+  // The models' own rules, so a file is refused before any data is read.
+  const size_t want = model.name == "small_cnn" ? 3 : model.name == "vgg" ? 0 : 4;
+  if (want != 0 && !model.widths.empty() && model.widths.size() != want) {
+    widths.fail(model.name + " takes " + std::to_string(want) + " widths, got " +
+                std::to_string(model.widths.size()));
+  }
+  refuse_unused(m, {"head"}, model.name == "small_cnn", "by model small_cnn");
+  refuse_unused(m, {"hidden"}, model.name != "preact_resnet18",
+                "by models small_cnn, vgg and deepid (preact_resnet18 has no hidden layer)");
 }
 
 void read_train(const Field& f, TrainSpec& t) {
   const MapReader m(f, {"epochs", "batch_size", "lr", "momentum", "weight_decay"});
   read_into(m.get("epochs"), t.epochs);
-  check_at_least(m.get("epochs"), t.epochs, int64_t{0});
+  check_at_least(m.get("epochs"), t.epochs, int64_t{1});
   read_into(m.get("batch_size"), t.batch_size);
   check_at_least(m.get("batch_size"), t.batch_size, int64_t{1});
   read_into(m.get("lr"), t.lr);
@@ -146,8 +174,9 @@ void read_trigger(const Field& f, const std::filesystem::path& base_dir, Trigger
   read_into(m.get("image"), t.image);
   t.image = resolve_path(t.image, base_dir);
   read_into(m.get("pattern_seed"), t.pattern_seed);
+  check_at_least(m.get("pattern_seed"), t.pattern_seed, int64_t{0});
   read_into(m.get("delta"), t.delta);
-  check_above(m.get("delta"), t.delta, 0.0);
+  check_range(m.get("delta"), t.delta, 0.0, false, 255.0, true);
   read_into(m.get("frequency"), t.frequency);
   check_above(m.get("frequency"), t.frequency, 0.0);
   read_into(m.get("k"), t.k);
@@ -158,6 +187,17 @@ void read_trigger(const Field& f, const std::filesystem::path& base_dir, Trigger
   // The image file itself is opened (and checked) by the worker that builds the trigger.
   if (t.image.empty() && t.type == "mask") m.get("image").fail("required when type is mask");
   if (t.image.empty() && t.pattern == "image") m.get("image").fail("required when pattern is image");
+
+  // Each type's own keys; another type's would be ignored.
+  refuse_unused(m, {"size", "position", "margin", "style"}, t.type == "patch", "by type patch");
+  refuse_unused(m, {"value"}, t.type == "patch" || t.type == "mask", "by types patch and mask");
+  refuse_unused(m, {"alpha", "pattern"}, t.type == "blend", "by type blend");
+  refuse_unused(m, {"image"}, t.type == "mask" || (t.type == "blend" && t.pattern == "image"),
+                "by type mask and by type blend with pattern image");
+  refuse_unused(m, {"pattern_seed"}, (t.type == "blend" && t.pattern == "noise") || t.type == "wanet",
+                "by type blend with pattern noise and by type wanet");
+  refuse_unused(m, {"delta", "frequency"}, t.type == "sig", "by type sig");
+  refuse_unused(m, {"k", "strength"}, t.type == "wanet", "by type wanet");
 }
 
 void read_target(const Field& f, int64_t num_classes, TargetSpec& t) {
@@ -165,10 +205,15 @@ void read_target(const Field& f, int64_t num_classes, TargetSpec& t) {
   read_name(m.get("mode"), t.mode, {"all_to_one", "all_to_all"});
   read_into(m.get("label"), t.label);
   check_at_least(m.get("label"), t.label, int64_t{0});
-  // A target label must name a class, when the file says how many there are.
+  // A target label must name a class, when the file says how many there are (else the data
+  // is checked before any work: workers/data/data_check.h).
   if (num_classes > 0 && t.label >= num_classes) {
     m.get("label").fail("must be < data.num_classes (" + std::to_string(num_classes) + "), got " +
                         std::to_string(t.label));
+  }
+  if (t.mode == "all_to_all" && m.has("label")) {
+    m.get("label").fail("an all_to_all attack has no single target label (image of class y gets "
+                        "y + 1): remove it, or use mode all_to_one");
   }
 }
 
@@ -246,6 +291,10 @@ Field read_attack(const Field& f, const std::filesystem::path& base_dir, const E
 
   if (m.has("trigger")) read_trigger(m.get("trigger"), base_dir, a.trigger);
   if (m.has("target")) read_target(m.get("target"), num_classes, a.target);
+  if (a.trigger.type == "sig" && a.target.mode == "all_to_all") {
+    MapReader(m.get("target"), {"mode", "label"}).get("mode").fail(
+        "sig is a clean-label attack on one target class: it needs mode all_to_one");
+  }
   read_into(m.get("poison_rate"), a.poison_rate);
   check_range(m.get("poison_rate"), a.poison_rate, 0.0, false, 1.0, true);
   if (m.has("pruning_aware")) read_pruning_aware(m.get("pruning_aware"), a.pruning_aware);
@@ -307,6 +356,11 @@ ExperimentSpec parse_experiment_spec(const std::string& yaml_text, const std::st
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(yaml_text);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own message for this is "bad file".
+    throw ConfigError(path, "<yaml>", "line " + std::to_string(e.mark.line + 1) +
+                                          ": lists and maps nested too deeply (more than " +
+                                          std::to_string(e.depth()) + " levels; an experiment file needs 5)");
   } catch (const YAML::ParserException& e) {
     throw ConfigError(path, "<yaml>", "line " + std::to_string(e.mark.line + 1) + ", column " +
                                           std::to_string(e.mark.column + 1) + ": " + e.msg);

@@ -11,18 +11,14 @@
 namespace fineprune {
 namespace {
 
+#define OK_ATTACK_TEXT "attacks: [{name: a}]\n"
+
 // Sets every field to a value other than its default, so a field the loader skips shows up.
 const char* const kFullSpec = R"(
 name: full_run
 data:
   format: hdf5
   dir: data/gtsrb
-  train_images: ti.gz
-  train_labels: tl.gz
-  test_images: vi.gz
-  test_labels: vl.gz
-  train_batches: [b1.bin, b2.bin]
-  test_batch: tb.bin
   train_file: train.h5
   test_file: test.h5
   images_key: x
@@ -47,15 +43,7 @@ attacks:
       margin: 2
       style: solid
       value: 0.5
-      alpha: 0.3
-      pattern: image
-      image: triggers/hello.pgm
-      pattern_seed: 99
-      delta: 30
-      frequency: 4
-      k: 8
-      strength: 0.75
-    target: {mode: all_to_all, label: 7}
+    target: {mode: all_to_one, label: 7}
     poison_rate: 0.05
     pruning_aware: {enabled: true, max_val_drop: 0.02, bias_decrease: 2.5, clean_epochs: 4}
   - name: blend.v2
@@ -78,12 +66,6 @@ TEST(ExperimentSpec, FullFileReadsEveryField) {
 
   EXPECT_EQ(s.data.format, "hdf5");
   EXPECT_EQ(s.data.dir, "/cfg/data/gtsrb");  // relative dir resolved against the YAML's folder
-  EXPECT_EQ(s.data.train_images, "ti.gz");
-  EXPECT_EQ(s.data.train_labels, "tl.gz");
-  EXPECT_EQ(s.data.test_images, "vi.gz");
-  EXPECT_EQ(s.data.test_labels, "vl.gz");
-  EXPECT_EQ(s.data.train_batches, (std::vector<std::string>{"b1.bin", "b2.bin"}));
-  EXPECT_EQ(s.data.test_batch, "tb.bin");
   EXPECT_EQ(s.data.train_file, "train.h5");  // file names stay as given: joined with dir later
   EXPECT_EQ(s.data.test_file, "test.h5");
   EXPECT_EQ(s.data.images_key, "x");
@@ -114,15 +96,7 @@ TEST(ExperimentSpec, FullFileReadsEveryField) {
   EXPECT_EQ(a.trigger.margin, 2);
   EXPECT_EQ(a.trigger.style, "solid");
   EXPECT_DOUBLE_EQ(a.trigger.value, 0.5);
-  EXPECT_DOUBLE_EQ(a.trigger.alpha, 0.3);
-  EXPECT_EQ(a.trigger.pattern, "image");
-  EXPECT_EQ(a.trigger.image, "/cfg/triggers/hello.pgm");
-  EXPECT_EQ(a.trigger.pattern_seed, 99);
-  EXPECT_DOUBLE_EQ(a.trigger.delta, 30.0);
-  EXPECT_DOUBLE_EQ(a.trigger.frequency, 4.0);
-  EXPECT_EQ(a.trigger.k, 8);
-  EXPECT_DOUBLE_EQ(a.trigger.strength, 0.75);
-  EXPECT_EQ(a.target.mode, "all_to_all");
+  EXPECT_EQ(a.target.mode, "all_to_one");
   EXPECT_EQ(a.target.label, 7);
   EXPECT_DOUBLE_EQ(a.poison_rate, 0.05);
   EXPECT_TRUE(a.pruning_aware.enabled);
@@ -150,6 +124,45 @@ TEST(ExperimentSpec, FullFileReadsEveryField) {
   EXPECT_EQ(s.threads, 6);
   EXPECT_EQ(s.parallel.backend, "mpi");
   EXPECT_DOUBLE_EQ(s.parallel.bucket_mb, 8.5);
+}
+
+// The keys of the other data formats and trigger types, each in a file where they are used
+// (another format's or type's keys are refused: see the contradiction bad cases).
+TEST(ExperimentSpec, EachFormatAndTriggerTypeReadsItsOwnKeys) {
+  const ExperimentSpec idx = parse_experiment_spec(
+      "data: {format: idx, train_images: ti.gz, train_labels: tl.gz, test_images: vi.gz, "
+      "test_labels: vl.gz}\n"
+      "attacks:\n"
+      "  - {name: b, trigger: {type: blend, alpha: 0.3, pattern: image, image: triggers/hello.pgm}}\n"
+      "  - {name: n, trigger: {type: blend, pattern: noise, pattern_seed: 98}}\n"
+      "  - {name: s, trigger: {type: sig, delta: 30, frequency: 4}}\n"
+      "  - {name: w, trigger: {type: wanet, k: 8, strength: 0.75, pattern_seed: 99}}\n"
+      "  - {name: m, trigger: {type: mask, image: m.pgm, value: 0.25}, target: {mode: all_to_all}}\n",
+      "/cfg/exp.yaml");
+  EXPECT_EQ(idx.data.train_images, "ti.gz");
+  EXPECT_EQ(idx.data.train_labels, "tl.gz");
+  EXPECT_EQ(idx.data.test_images, "vi.gz");
+  EXPECT_EQ(idx.data.test_labels, "vl.gz");
+  ASSERT_EQ(idx.attacks.size(), 5u);
+  EXPECT_DOUBLE_EQ(idx.attacks[0].trigger.alpha, 0.3);
+  EXPECT_EQ(idx.attacks[0].trigger.pattern, "image");
+  EXPECT_EQ(idx.attacks[0].trigger.image, "/cfg/triggers/hello.pgm");
+  EXPECT_EQ(idx.attacks[1].trigger.pattern_seed, 98);
+  EXPECT_DOUBLE_EQ(idx.attacks[2].trigger.delta, 30.0);
+  EXPECT_DOUBLE_EQ(idx.attacks[2].trigger.frequency, 4.0);
+  EXPECT_EQ(idx.attacks[3].trigger.k, 8);
+  EXPECT_DOUBLE_EQ(idx.attacks[3].trigger.strength, 0.75);
+  EXPECT_EQ(idx.attacks[3].trigger.pattern_seed, 99);
+  EXPECT_DOUBLE_EQ(idx.attacks[4].trigger.value, 0.25);
+  EXPECT_EQ(idx.attacks[4].target.mode, "all_to_all");
+
+  const ExperimentSpec cifar = parse_experiment_spec(
+      "data: {format: cifar10, train_batches: [b1.bin, b2.bin], test_batch: tb.bin}\n"
+      "model: {name: preact_resnet18, widths: [8, 16, 32, 64]}\n" OK_ATTACK_TEXT,
+      "exp.yaml");
+  EXPECT_EQ(cifar.data.train_batches, (std::vector<std::string>{"b1.bin", "b2.bin"}));
+  EXPECT_EQ(cifar.data.test_batch, "tb.bin");
+  EXPECT_EQ(cifar.model.widths, (std::vector<int64_t>{8, 16, 32, 64}));
 }
 
 TEST(ExperimentSpec, MissingKeysKeepDefaults) {
@@ -327,6 +340,12 @@ TEST_P(BadSpec, IsRejectedNamingFileAndKeyPath) {
   }
 }
 
+// 2,000 '[': deeper than yaml-cpp's recursion limit.
+#define BRACKETS_10 "[[[[[[[[[["
+#define BRACKETS_100 BRACKETS_10 BRACKETS_10 BRACKETS_10 BRACKETS_10 BRACKETS_10 BRACKETS_10 BRACKETS_10 BRACKETS_10 BRACKETS_10 BRACKETS_10
+#define BRACKETS_1000 BRACKETS_100 BRACKETS_100 BRACKETS_100 BRACKETS_100 BRACKETS_100 BRACKETS_100 BRACKETS_100 BRACKETS_100 BRACKETS_100 BRACKETS_100
+#define TWO_THOUSAND_BRACKETS BRACKETS_1000 BRACKETS_1000 BRACKETS_100
+
 // Most cases add one bad line to a file that is otherwise valid.
 #define OK_ATTACK "attacks: [{name: a}]\n"
 
@@ -335,6 +354,7 @@ const BadCase kBadCases[] = {
     {"MalformedYaml", "name: x\nthreads: 2\nseeds: a: b\n", "<yaml>", "line 3, column"},
     {"UnclosedList", "name: x\nattacks: [{name: a}\nthreads: 2\n", "<yaml>", "line 3"},
     {"TwoDocuments", OK_ATTACK "---\n" OK_ATTACK, "<yaml>", "one YAML document, found 2"},
+    {"NestedTooDeeply", "attacks: " TWO_THOUSAND_BRACKETS "\n", "<yaml>", "nested too deeply"},
     {"RootIsAList", "- a\n- b\n", "<root>", "expected a map of settings, got a list"},
     {"UnknownTopLevelKey", OK_ATTACK "epochs: 3\n", "epochs",
      "unknown key (known: name, data, model, training, attacks"},
@@ -399,7 +419,11 @@ const BadCase kBadCases[] = {
     {"ImagePatternWithoutImage", "attacks: [{name: a, trigger: {type: blend, pattern: image}}]\n",
      "attacks[0].trigger.image", "required when pattern is image"},
     {"DeltaZero", "attacks: [{name: a, trigger: {delta: 0}}]\n", "attacks[0].trigger.delta",
-     "must be > 0"},
+     "must be in (0, 255], got 0"},
+    {"DeltaAbove255", "attacks: [{name: a, trigger: {type: sig, delta: 300}}]\n",
+     "attacks[0].trigger.delta", "must be in (0, 255], got 300"},
+    {"NegativePatternSeed", "attacks: [{name: a, trigger: {type: wanet, pattern_seed: -4}}]\n",
+     "attacks[0].trigger.pattern_seed", "must be >= 0, got -4"},
     {"FrequencyNegative", "attacks: [{name: a, trigger: {frequency: -2}}]\n",
      "attacks[0].trigger.frequency", "must be > 0"},
     {"WanetKOne", "attacks: [{name: a, trigger: {k: 1}}]\n", "attacks[0].trigger.k",
@@ -434,9 +458,41 @@ const BadCase kBadCases[] = {
     {"NegativeHidden", OK_ATTACK "model: {hidden: -1}\n", "model.hidden", "must be >= 0"},
     // Training.
     {"NegativeEpochs", OK_ATTACK "training: {epochs: -1}\n", "training.epochs",
-     "must be >= 0, got -1"},
+     "must be >= 1, got -1"},
     {"NegativeFinetuneEpochs", OK_ATTACK "finetune: {epochs: -3}\n", "finetune.epochs",
-     "must be >= 0, got -3"},
+     "must be >= 1, got -3"},
+    {"ZeroEpochs", OK_ATTACK "training: {epochs: 0}\n", "training.epochs", "must be >= 1, got 0"},
+    {"ZeroFinetuneEpochs", OK_ATTACK "finetune: {epochs: 0}\n", "finetune.epochs",
+     "must be >= 1, got 0"},
+    {"ZeroEpochsInAnOverride", "attacks: [{name: a, overrides: {finetune: {epochs: 0}}}]\n",
+     "attacks[0].overrides.finetune.epochs", "must be >= 1, got 0"},
+    // Contradictions: keys that would be ignored, or say two different things.
+    {"AllToAllWithLabel", "attacks: [{name: a, target: {mode: all_to_all, label: 3}}]\n",
+     "attacks[0].target.label", "an all_to_all attack has no single target label"},
+    {"SigAllToAll", "attacks: [{name: a, trigger: {type: sig}, target: {mode: all_to_all}}]\n",
+     "attacks[0].target.mode", "clean-label"},
+    {"PatchWithAlpha", "attacks: [{name: a, trigger: {type: patch, alpha: 0.5}}]\n",
+     "attacks[0].trigger.alpha", "only used by type blend"},
+    {"BlendWithSize", "attacks: [{name: a, trigger: {type: blend, size: 4}}]\n",
+     "attacks[0].trigger.size", "only used by type patch"},
+    {"NoiseBlendWithImage", "attacks: [{name: a, trigger: {type: blend, pattern: noise, image: x.pgm}}]\n",
+     "attacks[0].trigger.image", "only used by type mask and by type blend with pattern image"},
+    {"SigWithK", "attacks: [{name: a, trigger: {type: sig, k: 4}}]\n", "attacks[0].trigger.k",
+     "only used by type wanet"},
+    {"IdxWithTrainFile", OK_ATTACK "data: {format: idx, train_file: t.h5}\n", "data.train_file",
+     "only used when data.format is hdf5"},
+    {"Hdf5WithTrainImages", OK_ATTACK "data: {format: hdf5, train_file: a.h5, test_file: b.h5, train_images: x.gz}\n",
+     "data.train_images", "only used when data.format is idx"},
+    {"IdxWithScale", OK_ATTACK "data: {scale: 255}\n", "data.scale", "only used when data.format is hdf5"},
+    {"HeadOnVgg", OK_ATTACK "model: {name: vgg, head: global_pool}\n", "model.head",
+     "only used by model small_cnn"},
+    {"HiddenOnPreact", OK_ATTACK "model: {name: preact_resnet18, hidden: 64}\n", "model.hidden",
+     "preact_resnet18 has no hidden layer"},
+    {"SmallCnnTwoWidths", OK_ATTACK "model: {widths: [8, 16]}\n", "model.widths",
+     "small_cnn takes 3 widths, got 2"},
+    {"DeepidThreeWidths", OK_ATTACK "model: {name: deepid, widths: [8, 16, 32]}\n", "model.widths",
+     "deepid takes 4 widths, got 3"},
+    {"OneClass", OK_ATTACK "data: {num_classes: 1}\n", "data.num_classes", "must be 0 (inferred) or >= 2"},
     {"BatchSizeZero", OK_ATTACK "training: {batch_size: 0}\n", "training.batch_size",
      "must be >= 1"},
     {"LrZero", OK_ATTACK "finetune: {lr: 0}\n", "finetune.lr", "must be > 0, got 0"},
