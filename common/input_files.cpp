@@ -6,6 +6,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "common/error.h"
 
 namespace fineprune {
@@ -55,6 +58,27 @@ void check_input_files(const ExperimentSpec& spec) {
       throw ConfigError(spec.source_file, f.key, "'" + f.path + "' is a folder, not a file");
     }
   }
+}
+
+void check_output_path(const std::string& path, const std::string& option) {
+  const std::string named = option + " " + path;
+  if (path.empty()) throw InputError(named + ": no file given");
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError(named + ": is a folder, not a file");
+  const std::filesystem::path p(path);
+  const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw InputError(named + ": its folder " + dir.string() + " does not exist");
+  }
+  // access(W_OK) says yes to root on a read-only mount: create a file to know.
+  const std::string probe = (dir / (".fineprune-probe-" + std::to_string(::getpid()))).string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw InputError(named + ": cannot create files in its folder " + dir.string() + ": " +
+                     std::strerror(errno));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 }  // namespace fineprune

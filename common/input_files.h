@@ -25,4 +25,9 @@ std::vector<InputFile> input_files(const ExperimentSpec& spec);
 // cannot be opened for reading. Reads nothing from them (their contents are checked as they load).
 void check_input_files(const ExperimentSpec& spec);
 
+// Checks an output path before any work: not a folder, its folder exists and a file can be
+// created there (tried for real: a read-only file system or missing permission both show).
+// Throws InputError "<option> <path>: <problem>". Creates and removes one probe file.
+void check_output_path(const std::string& path, const std::string& option = "--out");
+
 }  // namespace fineprune

@@ -1,6 +1,8 @@
 // Tests of load_hdf5_images: NHWC/NCHW, uint8/float conversion, labels, errors, no leaked handles.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <functional>
 
 #include "common/error.h"
@@ -67,6 +69,24 @@ TEST(Hdf5Load, NhwcUint8WithRank1Labels) {
   EXPECT_EQ(open_hdf5_objects(), 0);
 }
 
+// Caffe's HDF5 data layer (the paper's YouTube-Faces files) stores labels as float.
+TEST(Hdf5Load, FloatLabelsThatAreWholeNumbersAreRead) {
+  TempDir dir;
+  const std::string path = dir.file("caffe.h5");
+  {
+    H5Writer w(path);
+    w.add("data", {N, H, W, C}, H5T_STD_U8LE, H5T_NATIVE_UINT8, nhwc_data<uint8_t>().data());
+    const float labels[] = {1282.0f, 3.0f};
+    w.add("label", {N, 1}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, labels);
+  }
+  EXPECT_EQ(load_hdf5_images(path, "data", "label", "nhwc", 0).labels, (std::vector<int64_t>{1282, 3}));
+  const ImageSetInfo info = scan_hdf5_images(path, "data", "label", "nhwc");
+  EXPECT_EQ(info.labels, (std::vector<int64_t>{1282, 3}));
+  EXPECT_EQ(info.channels, static_cast<int64_t>(C));
+  EXPECT_EQ(info.height, static_cast<int64_t>(H));
+  EXPECT_EQ(open_hdf5_objects(), 0);
+}
+
 TEST(Hdf5Load, NchwFloat32WithNx1LabelsAndScale) {
   TempDir dir;
   const std::string path = dir.file("d.h5");
@@ -117,7 +137,8 @@ void good_labels(H5Writer& w) {
 
 std::vector<H5ErrorCase> h5_error_cases() {
   const std::vector<int16_t> i16(N * H * W * C, 1);
-  const std::vector<float> f_labels(N, 1.0f);
+  const std::vector<float> f_labels{1.0f, 2.5f};
+  const std::vector<double> nan_labels{0.0, std::nan("")};
   const std::vector<int32_t> three_labels(3, 0), wide_labels(N * 3, 0), negative{0, -3};
   return {
       {"MissingFile", [](auto&) {}, "data", {"file not found"}},
@@ -156,7 +177,14 @@ std::vector<H5ErrorCase> h5_error_cases() {
          good_images(w);
          w.add("label", {N}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, f_labels.data());
        },
-       "data", {"dataset 'label'", "unsupported type float32"}},
+       "data", {"dataset 'label'", "label 2.5 at index 1 is not a whole number"}},
+      {"LabelsNotFinite",
+       [=](auto& p) {
+         H5Writer w(p);
+         good_images(w);
+         w.add("label", {N}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, nan_labels.data());
+       },
+       "data", {"dataset 'label'", "at index 1 is not finite"}},
       {"CountMismatch",
        [=](auto& p) {
          H5Writer w(p);

@@ -174,6 +174,21 @@ std::vector<IdxErrorCase> idx_error_cases() {
        },
        true,
        {"truncated", "expected 30016 bytes", "after decompression"}},
+      {"GzipCheckSumWrong",
+       [=](auto& img, auto& lab) {
+         // Every byte inflates; only the CRC in the trailer (its last 8 bytes) tells.
+         test::write_gz(img, test::idx_images(3, 3, 2, Bytes(18, 5)));
+         Bytes gz;
+         {
+           std::ifstream in(img, std::ios::binary);
+           gz.assign(std::istreambuf_iterator<char>(in), {});
+         }
+         gz[gz.size() - 8] ^= 0xff;
+         write_file(img, gz);
+         good_labels(lab);
+       },
+       true,
+       {"corrupt gzip data"}},
       {"CorruptGzip",
        [=](auto& img, auto& lab) {
          write_file(img, {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef, 0xff});
@@ -191,16 +206,24 @@ TEST_P(IdxErrorTest, ThrowsDataErrorNamingFileAndProblem) {
   TempDir dir;
   const std::string img = dir.file("images.idx"), lab = dir.file("labels.idx");
   c.make(img, lab);
-  try {
-    load_idx(img, lab);
-    FAIL() << "no error";
-  } catch (const DataError& e) {
-    const std::string what = e.what();
-    const std::string& blamed = c.blame_images ? img : lab;
-    EXPECT_EQ(what.rfind(blamed + ": ", 0), 0u) << what;
-    for (const std::string& s : c.says) EXPECT_NE(what.find(s), std::string::npos) << what;
-    if (c.name == "CountMismatch") {
-      EXPECT_NE(what.find(lab), std::string::npos) << what;
+  // The up-front scan (no pixels kept) refuses exactly what the loader refuses.
+  for (const bool scan : {false, true}) {
+    SCOPED_TRACE(scan ? "scan_idx" : "load_idx");
+    try {
+      if (scan) {
+        scan_idx(img, lab);
+      } else {
+        load_idx(img, lab);
+      }
+      ADD_FAILURE() << "no error";
+    } catch (const DataError& e) {
+      const std::string what = e.what();
+      const std::string& blamed = c.blame_images ? img : lab;
+      EXPECT_EQ(what.rfind(blamed + ": ", 0), 0u) << what;
+      for (const std::string& s : c.says) EXPECT_NE(what.find(s), std::string::npos) << what;
+      if (c.name == "CountMismatch") {
+        EXPECT_NE(what.find(lab), std::string::npos) << what;
+      }
     }
   }
 }

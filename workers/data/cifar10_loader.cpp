@@ -16,7 +16,11 @@ constexpr int64_t kClasses = 10;
 
 }  // namespace
 
-ImageSet load_cifar10(const std::vector<std::string>& batch_paths) {
+namespace {
+
+// Reads the batches, checking them as load_cifar10 documents; the pixels go to `pixels` (as
+// floats in [0, 1]) when it is given, else they are read and dropped.
+ImageSetInfo read_cifar10(const std::vector<std::string>& batch_paths, std::vector<float>* pixels) {
   if (batch_paths.empty()) throw InputError("load_cifar10: no batch files given");
 
   // Every size is checked before anything is allocated, so a wrong file fails fast and the
@@ -34,13 +38,16 @@ ImageSet load_cifar10(const std::vector<std::string>& batch_paths) {
     total += records.back();
   }
 
-  ImageSet set;
-  set.channels = kChannels;
-  set.height = kSide;
-  set.width = kSide;
-  set.labels.reserve(static_cast<size_t>(total));
-  set.pixels.resize(static_cast<size_t>(total * kPixelBytes));
-  float* dst = set.pixels.data();
+  ImageSetInfo info;
+  info.channels = kChannels;
+  info.height = kSide;
+  info.width = kSide;
+  info.labels.reserve(static_cast<size_t>(total));
+  float* dst = nullptr;
+  if (pixels != nullptr) {
+    pixels->resize(static_cast<size_t>(total * kPixelBytes));
+    dst = pixels->data();
+  }
 
   std::vector<unsigned char> record(kRecordBytes);
   for (size_t f = 0; f < batch_paths.size(); ++f) {
@@ -59,14 +66,31 @@ ImageSet load_cifar10(const std::vector<std::string>& batch_paths) {
                                   std::to_string(r * kRecordBytes) + "): label " +
                                   std::to_string(record[0]) + " is not in 0..9");
       }
-      set.labels.push_back(record[0]);
+      info.labels.push_back(record[0]);
+      if (dst == nullptr) continue;
       // The record's planes are already channel-major, which is exactly one CHW image.
       for (int64_t i = 0; i < kPixelBytes; ++i) {
         *dst++ = static_cast<float>(record[1 + i]) / 255.0f;
       }
     }
   }
+  return info;
+}
+
+}  // namespace
+
+ImageSet load_cifar10(const std::vector<std::string>& batch_paths) {
+  ImageSet set;
+  ImageSetInfo info = read_cifar10(batch_paths, &set.pixels);
+  set.channels = info.channels;
+  set.height = info.height;
+  set.width = info.width;
+  set.labels = std::move(info.labels);
   return set;
+}
+
+ImageSetInfo scan_cifar10(const std::vector<std::string>& batch_paths) {
+  return read_cifar10(batch_paths, nullptr);
 }
 
 }  // namespace fineprune

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <sstream>
 
 #include "common/error.h"
 #include "workers/data/file_bytes.h"
@@ -146,36 +147,73 @@ void read_all(const std::string& path, const Dataset& d, hid_t mem_type, void* o
   }
 }
 
-}  // namespace
+// An open image file with its two datasets checked, and the labels read.
+struct OpenedImages {
+  Handle file{-1, H5Fclose};
+  Dataset img;
+  bool is_uint8 = false;
+  ImageSetInfo info;
+};
 
-ImageSet load_hdf5_images(const std::string& path, const std::string& images_key,
-                          const std::string& labels_key, const std::string& layout,
-                          double scale) {
+// Labels as int64: integers as they are, floats (Caffe's HDF5 data layer writes labels as
+// float) when they are whole numbers. Refuses negative, non-finite and fractional labels.
+std::vector<int64_t> read_labels(const std::string& path, const Dataset& lab) {
+  std::vector<int64_t> labels;
+  if (lab.type_class == H5T_INTEGER) {
+    labels.resize(checked_numel(path, lab, lab.type_size));
+    read_all(path, lab, H5T_NATIVE_INT64, labels.data());
+    for (size_t i = 0; i < labels.size(); ++i) {
+      if (labels[i] < 0) {
+        throw DataError(path, lab.where + ": label " + std::to_string(labels[i]) + " at index " +
+                                  std::to_string(i) + " is negative");
+      }
+    }
+    return labels;
+  }
+  std::vector<double> values(checked_numel(path, lab, lab.type_size));
+  read_all(path, lab, H5T_NATIVE_DOUBLE, values.data());
+  labels.resize(values.size());
+  // Beyond 2^31 a float label is no class index anyone means.
+  constexpr double kMaxLabel = 2147483647.0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    std::string problem;
+    if (!std::isfinite(v)) problem = "is not finite";
+    else if (v != std::floor(v)) problem = "is not a whole number";
+    else if (v < 0) problem = "is negative";
+    else if (v > kMaxLabel) problem = "is too large for a class index";
+    if (!problem.empty()) {
+      std::ostringstream text;
+      text << lab.where << ": label " << v << " at index " << i << " " << problem;
+      throw DataError(path, text.str());
+    }
+    labels[i] = static_cast<int64_t>(v);
+  }
+  return labels;
+}
+
+void open_images(const std::string& path, const std::string& images_key,
+                 const std::string& labels_key, const std::string& layout, OpenedImages& out) {
   if (layout != "nhwc" && layout != "nchw") {
     throw InputError("load_hdf5_images: layout must be nhwc or nchw, got '" + layout + "'");
   }
-  if (!(scale >= 0.0) || !std::isfinite(scale)) {
-    throw InputError("load_hdf5_images: scale must be >= 0 (0 = default), got " +
-                     std::to_string(scale));
-  }
   data_internal::regular_file_size(path);  // missing / directory, with our wording
-  QuietHdf5Errors quiet;
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     H5Eclear2(H5E_DEFAULT);
     throw DataError(path, "not an HDF5 file");
   }
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) throw DataError(path, "cannot open as HDF5: " + hdf5_message());
+  out.file.reset(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!out.file.ok()) throw DataError(path, "cannot open as HDF5: " + hdf5_message());
 
-  Dataset img;
-  open_dataset(file.get(), path, images_key, img);
+  Dataset& img = out.img;
+  open_dataset(out.file.get(), path, images_key, img);
   if (img.dims.size() != 4) {
     throw DataError(path, img.where + ": rank " + std::to_string(img.dims.size()) + " (shape " +
                               shape_text(img.dims) + "), expected rank 4 (" + layout + ")");
   }
-  const bool is_uint8 = img.type_class == H5T_INTEGER && img.type_size == 1 && !img.is_signed;
+  out.is_uint8 = img.type_class == H5T_INTEGER && img.type_size == 1 && !img.is_signed;
   const bool is_float = img.type_class == H5T_FLOAT && (img.type_size == 4 || img.type_size == 8);
-  if (!is_uint8 && !is_float) {
+  if (!out.is_uint8 && !is_float) {
     throw DataError(path, img.where + ": unsupported type " + type_text(img) +
                               ", expected uint8, float32 or float64");
   }
@@ -187,34 +225,53 @@ ImageSet load_hdf5_images(const std::string& path, const std::string& images_key
   if (n == 0 || c == 0 || h == 0 || w == 0) {
     throw DataError(path, img.where + ": shape " + shape_text(img.dims) + " has an empty axis");
   }
+  checked_numel(path, img, img.type_size);  // the stored bytes can hold the declared shape
 
   Dataset lab;
-  open_dataset(file.get(), path, labels_key, lab);
+  open_dataset(out.file.get(), path, labels_key, lab);
   if (!(lab.dims.size() == 1 || (lab.dims.size() == 2 && lab.dims[1] == 1))) {
     throw DataError(path, lab.where + ": rank " + std::to_string(lab.dims.size()) + " (shape " +
                               shape_text(lab.dims) + "), expected rank 1 or N x 1");
   }
-  if (lab.type_class != H5T_INTEGER) {
+  const bool float_labels = lab.type_class == H5T_FLOAT && (lab.type_size == 4 || lab.type_size == 8);
+  if (lab.type_class != H5T_INTEGER && !float_labels) {
     throw DataError(path, lab.where + ": unsupported type " + type_text(lab) +
-                              ", expected an integer type");
+                              ", expected an integer type or float32/float64 whole numbers");
   }
   if (lab.dims[0] != n) {
     throw DataError(path, img.where + " holds " + std::to_string(n) + " images but " +
                               lab.where + " holds " + std::to_string(lab.dims[0]) + " labels");
   }
+  out.info.channels = static_cast<int64_t>(c);
+  out.info.height = static_cast<int64_t>(h);
+  out.info.width = static_cast<int64_t>(w);
+  out.info.labels = read_labels(path, lab);
+}
+
+}  // namespace
+
+ImageSet load_hdf5_images(const std::string& path, const std::string& images_key,
+                          const std::string& labels_key, const std::string& layout,
+                          double scale) {
+  if (!(scale >= 0.0) || !std::isfinite(scale)) {
+    throw InputError("load_hdf5_images: scale must be >= 0 (0 = default), got " +
+                     std::to_string(scale));
+  }
+  QuietHdf5Errors quiet;
+  OpenedImages opened;
+  open_images(path, images_key, labels_key, layout, opened);
+  const Dataset& img = opened.img;
+  const bool is_uint8 = opened.is_uint8;
+  const bool nhwc = layout == "nhwc";
+  const uint64_t c = static_cast<uint64_t>(opened.info.channels);
+  const uint64_t h = static_cast<uint64_t>(opened.info.height);
+  const uint64_t w = static_cast<uint64_t>(opened.info.width);
 
   ImageSet set;
-  set.channels = static_cast<int64_t>(c);
-  set.height = static_cast<int64_t>(h);
-  set.width = static_cast<int64_t>(w);
-  set.labels.resize(checked_numel(path, lab, lab.type_size));
-  read_all(path, lab, H5T_NATIVE_INT64, set.labels.data());
-  for (size_t i = 0; i < set.labels.size(); ++i) {
-    if (set.labels[i] < 0) {
-      throw DataError(path, lab.where + ": label " + std::to_string(set.labels[i]) +
-                                " at index " + std::to_string(i) + " is negative");
-    }
-  }
+  set.channels = opened.info.channels;
+  set.height = opened.info.height;
+  set.width = opened.info.width;
+  set.labels = std::move(opened.info.labels);
 
   // Read in the file's own element kind (HDF5 converts float64 to float32 for us), then divide
   // by the scale and reorder to NCHW in one pass.
@@ -248,6 +305,14 @@ ImageSet load_hdf5_images(const std::string& path, const std::string& images_key
     set.pixels[dst] = v * inv;
   }
   return set;
+}
+
+ImageSetInfo scan_hdf5_images(const std::string& path, const std::string& images_key,
+                              const std::string& labels_key, const std::string& layout) {
+  QuietHdf5Errors quiet;
+  OpenedImages opened;
+  open_images(path, images_key, labels_key, layout, opened);
+  return std::move(opened.info);
 }
 
 }  // namespace fineprune

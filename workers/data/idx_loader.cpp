@@ -85,6 +85,14 @@ class IdxFile {
     return out;
   }
 
+  // gzip checks its CRC only when the stream's end is read: read on past the data, so a stream
+  // whose bytes were changed is refused even where they still inflate. Bytes after the data
+  // are not an error (the header says how many images there are).
+  void check_end() {
+    std::vector<unsigned char> rest;
+    read(1, rest);
+  }
+
  private:
   std::string path_;
   gzFile gz_ = nullptr;
@@ -114,7 +122,12 @@ std::vector<uint64_t> read_header(IdxFile& file, const std::string& path, uint32
 
 }  // namespace
 
-ImageSet load_idx(const std::string& images_path, const std::string& labels_path) {
+namespace {
+
+// Reads both files, checking them as load_idx documents; the pixels go to `pixels` when it is
+// given, else they are read in chunks (so the whole stream is checked) and dropped.
+ImageSetInfo read_idx(const std::string& images_path, const std::string& labels_path,
+                      std::vector<unsigned char>* pixels) {
   // Both headers first, so a count mismatch fails before tens of megabytes are decompressed.
   IdxFile images(images_path);
   const std::vector<uint64_t> d = read_header(images, images_path, kImagesMagic, 3, "images");
@@ -136,22 +149,51 @@ ImageSet load_idx(const std::string& images_path, const std::string& labels_path
                                      " holds " + std::to_string(n_labels) + " labels");
   }
 
-  const std::vector<unsigned char> raw_pixels = images.read_exact(
-      d[0] * per_image, 16,
-      "header + " + std::to_string(d[0]) + " x " + std::to_string(d[1]) + " x " +
-          std::to_string(d[2]) + " pixels");
+  const std::string what = "header + " + std::to_string(d[0]) + " x " + std::to_string(d[1]) +
+                           " x " + std::to_string(d[2]) + " pixels";
+  const uint64_t pixel_bytes = d[0] * per_image;
+  if (pixels != nullptr) {
+    *pixels = images.read_exact(pixel_bytes, 16, what);
+  } else {
+    // Chunk by chunk, each chunk dropped: a scan needs to know the stream is whole, not its bytes.
+    constexpr uint64_t kScanChunk = uint64_t{1} << 22;
+    for (uint64_t done = 0; done < pixel_bytes;) {
+      const uint64_t want = std::min(kScanChunk, pixel_bytes - done);
+      images.read_exact(want, 16 + done, what, 16 + pixel_bytes);
+      done += want;
+    }
+  }
   const std::vector<unsigned char> raw_labels =
       labels.read_exact(n_labels, 8, "header + " + std::to_string(n_labels) + " labels");
+  images.check_end();
+  labels.check_end();
 
+  ImageSetInfo info;
+  info.channels = 1;
+  info.height = static_cast<int64_t>(d[1]);
+  info.width = static_cast<int64_t>(d[2]);
+  info.labels.assign(raw_labels.begin(), raw_labels.end());  // uint8: always within 0..255
+  return info;
+}
+
+}  // namespace
+
+ImageSet load_idx(const std::string& images_path, const std::string& labels_path) {
+  std::vector<unsigned char> raw_pixels;
+  ImageSetInfo info = read_idx(images_path, labels_path, &raw_pixels);
   ImageSet set;
-  set.channels = 1;
-  set.height = static_cast<int64_t>(d[1]);
-  set.width = static_cast<int64_t>(d[2]);
-  set.labels.assign(raw_labels.begin(), raw_labels.end());  // uint8: always within 0..255
+  set.channels = info.channels;
+  set.height = info.height;
+  set.width = info.width;
+  set.labels = std::move(info.labels);
   set.pixels.resize(raw_pixels.size());
   std::transform(raw_pixels.begin(), raw_pixels.end(), set.pixels.begin(),
                  [](unsigned char v) { return static_cast<float>(v) / 255.0f; });
   return set;
+}
+
+ImageSetInfo scan_idx(const std::string& images_path, const std::string& labels_path) {
+  return read_idx(images_path, labels_path, nullptr);
 }
 
 }  // namespace fineprune

@@ -36,11 +36,33 @@ ImageSet load_idx(const std::string& images_path, const std::string& labels_path
 ImageSet load_cifar10(const std::vector<std::string>& batch_paths);
 
 // Reads an HDF5 image file: dataset `images_key` of rank 4 (layout "nhwc" or "nchw"), uint8 or
-// float, and dataset `labels_key` of rank 1 (or N x 1) integers. uint8 pixels are divided by
-// `scale` (0 = 255), float pixels by `scale` (0 = 1). Throws DataError naming the file and the
-// dataset for a missing dataset, wrong rank, unsupported type or count mismatch.
+// float, and dataset `labels_key` of rank 1 (or N x 1): integers, or floats that are whole
+// numbers (Caffe's HDF5 data layer stores labels as float; 3.0 is label 3, 2.5 is refused).
+// uint8 pixels are divided by `scale` (0 = 255), float pixels by `scale` (0 = 1). Throws
+// DataError naming the file and the dataset for a missing dataset, wrong rank, unsupported type,
+// count mismatch, or a label that is negative, not finite or not whole (with its index).
 ImageSet load_hdf5_images(const std::string& path, const std::string& images_key,
                           const std::string& labels_key, const std::string& layout, double scale);
+
+// A data file's shape and labels without its pixels: what the up-front check of a spec against
+// its data needs (workers/data/data_check.h).
+struct ImageSetInfo {
+  int64_t channels = 0;
+  int64_t height = 0;
+  int64_t width = 0;
+  std::vector<int64_t> labels;  // one per image
+
+  int64_t size() const { return static_cast<int64_t>(labels.size()); }
+};
+
+// The loaders' checks without keeping the pixels: the same headers, sizes and labels are read
+// and refused alike, and the whole pixel stream is read (so a gzip stream that does not decode
+// or a file cut short fails here), but nothing of it is kept. For HDF5 the image dataset's shape,
+// type and stored size are checked; its pixels are not read.
+ImageSetInfo scan_idx(const std::string& images_path, const std::string& labels_path);
+ImageSetInfo scan_cifar10(const std::vector<std::string>& batch_paths);
+ImageSetInfo scan_hdf5_images(const std::string& path, const std::string& images_key,
+                              const std::string& labels_key, const std::string& layout);
 
 // The three sets of an experiment: the attacker's training data, the defender's clean validation
 // set (split off the training file), and the test set.
