@@ -12,6 +12,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/file_lock.h"
 #include "orchestrator/sharding.h"
 #include "orchestrator/sweep_expansion.h"
 #include "results/plots.h"
@@ -76,7 +77,11 @@ void write_atomically(const std::string& out, const std::string& text) {
 
 int run_report_command(const ReportOptions& options) {
   const ReportFormat format = report_format_from_string(options.format);
-  if (!options.out_path.empty()) check_out_path(options.out_path);
+  std::optional<FileLock> out_lock;  // the report's own output, as every writer of an output does
+  if (!options.out_path.empty()) {
+    check_out_path(options.out_path);
+    out_lock.emplace(options.out_path + ".lock", options.out_path, this_process_description());
+  }
   if (!options.plot_dir.empty() && fs::exists(options.plot_dir) && !fs::is_directory(options.plot_dir)) {
     throw InputError("--plot: " + options.plot_dir + ": exists and is not a folder");
   }

@@ -38,6 +38,14 @@ class DataError : public InputError {
       : InputError(file + ": " + problem) {}
 };
 
+// A file of ours whose bytes no longer match the checksum stored with them (bit rot, a partial
+// copy, an edit): a result table failing HDF5's Fletcher-32 check, a saved model failing its
+// SHA-256. Exit code 2: the message names the file and the damaged part; nothing in it is used.
+class DamagedFileError : public InputError {
+ public:
+  DamagedFileError(const std::string& file, const std::string& problem) : InputError(file + ": " + problem) {}
+};
+
 // Reading or writing a file of ours failed (results, checkpoints). Exit code 1.
 class IoError : public Error {
  public:

@@ -143,10 +143,16 @@ class Master {
           const int attempts = scheduler_.attempts(o.key);
           // A retried task keeps why its last failed attempt failed (the tasks table's only trace).
           const std::string& before = scheduler_.last_error(o.key);
-          const std::string note =
+          std::string note =
               attempts > 1 && !before.empty() ? "attempt " + std::to_string(attempts - 1) + " failed: " + before : "";
-          writer_->append_task_outcome(task_row(t, "done", attempts, leader_rank(g), o.host, o.wall_s, note),
-                                       o.results, o.curves);
+          if (!o.note.empty()) {
+            // Said and kept: the task succeeded, but something it found had to be repaired.
+            log("task " + describe(o.key) + ": " + o.note);
+            note = note.empty() ? o.note : o.note + "; " + note;
+          }
+          TaskRow row = task_row(t, "done", attempts, leader_rank(g), o.host, o.wall_s, note);
+          row.model_digest = o.model_digest;
+          writer_->append_task_outcome(row, o.results, o.curves);
           done_cost_ += t.cost;
           ++outcomes_written_;
           if (options_.fail_after_outcomes > 0 && outcomes_written_ == options_.fail_after_outcomes) {

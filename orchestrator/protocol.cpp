@@ -151,6 +151,8 @@ std::string encode_outcome(const TaskOutcome& o) {
   head.field(o.host);
   head.field(static_cast<int64_t>(o.results.size()));
   head.field(static_cast<int64_t>(o.curves.size()));
+  head.field(o.model_digest);
+  head.field(o.note);
   std::string text = head.line + "\n";
   for (ResultRow row : o.results) {
     Writer w;
@@ -176,6 +178,8 @@ TaskOutcome decode_outcome(const std::string& text) {
   head.field(o.host);
   head.field(results);
   head.field(curves);
+  head.field(o.model_digest);
+  head.field(o.note);
   if (static_cast<int64_t>(lines.size()) != 1 + results + curves) {
     throw Error("protocol: outcome message for " + o.key + " has " + std::to_string(lines.size()) +
                 " lines, expected " + std::to_string(1 + results + curves));

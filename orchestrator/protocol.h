@@ -46,6 +46,11 @@ struct TaskOutcome {
   std::string key;
   double wall_s = 0;
   std::string host;
+  // SHA-256 of the saved model the task trained or started from (the tasks table's model_digest).
+  std::string model_digest;
+  // Something the master should record and say although the task succeeded (a saved model that
+  // failed its checksum and was trained again); empty normally.
+  std::string note;
   std::vector<ResultRow> results;
   std::vector<CurveRow> curves;
 };

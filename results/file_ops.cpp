@@ -20,9 +20,8 @@ namespace {
 // Rows per chunk: a few hundred KiB of rows per chunk, and appending one row at a time (the
 // master writes as tasks finish) touches one chunk instead of growing the file a row at a time.
 constexpr hsize_t kChunkRows = 256;
-// Result files are small (thousands of rows); no compression keeps them readable by any HDF5
-// build, including ones without the deflate filter.
-constexpr int kCompress = 0;
+// Result files are small (thousands of rows): no compression, which keeps them readable by any
+// HDF5 build, including ones without the deflate filter (Fletcher-32 is built into every one).
 
 // fsync of a file or folder. EINVAL: the file system cannot sync this kind of file (some do
 // not for folders); nothing more can be done there, so it is not an error.
@@ -40,18 +39,47 @@ void sync_path(const std::string& path, bool folder, const std::string& what) {
 }  // namespace
 
 void make_table(hid_t file, const TableLayout& layout, const std::string& path) {
-  std::vector<Handle> types;
-  std::vector<hid_t> type_ids;
+  // Made by hand rather than with H5TBmake_table, which cannot add the checksum filter; the
+  // attributes below are the ones H5TB and PyTables write, so both still see an H5TB table.
+  const std::string what = std::string("table '") + layout.name + "'";
+  Handle type = owned(H5Tcreate(H5T_COMPOUND, layout.record_size), H5Tclose, "H5Tcreate " + what, path);
   for (const auto& field : layout.fields) {
-    types.push_back(owned(file_type_for(field), H5Tclose,
-                          std::string("creating the type of column '") + field.name + "'", path));
-    type_ids.push_back(types.back().get());
+    Handle member = owned(file_type_for(field), H5Tclose,
+                          std::string("creating the type of column '") + field.name + "'", path);
+    check(H5Tinsert(type.get(), field.name, field.offset, member.get()), "H5Tinsert " + what, path);
   }
-  std::vector<const char*> names = layout.names;  // H5TBmake_table wants a non-const array
-  check(H5TBmake_table(layout.name, file, layout.name, layout.fields.size(), 0, layout.record_size,
-                       names.data(), layout.offsets.data(), type_ids.data(), kChunkRows, nullptr,
-                       kCompress, nullptr),
-        std::string("H5TBmake_table '") + layout.name + "'", path);
+  const hsize_t empty = 0, unlimited = H5S_UNLIMITED, chunk = kChunkRows;
+  Handle space = owned(H5Screate_simple(1, &empty, &unlimited), H5Sclose, "H5Screate_simple " + what, path);
+  Handle dcpl = owned(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate " + what, path);
+  check(H5Pset_chunk(dcpl.get(), 1, &chunk), "H5Pset_chunk " + what, path);
+  // Each chunk carries a Fletcher-32 checksum that HDF5 verifies on every read (ours, h5py's,
+  // PyTables'): changed bytes in a table are an error, never numbers.
+  check(H5Pset_fletcher32(dcpl.get()), "H5Pset_fletcher32 " + what, path);
+  Handle table = owned(H5Dcreate2(file, layout.name, type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                       H5Dclose, "H5Dcreate2 " + what, path);
+  const auto set = [&](const std::string& name, const std::string& value) {
+    check(H5LTset_attribute_string(file, layout.name, name.c_str(), value.c_str()),
+          "H5LTset_attribute_string " + name + " of " + what, path);
+  };
+  set("CLASS", "TABLE");
+  set("VERSION", "3.0");
+  set("TITLE", layout.name);
+  for (size_t i = 0; i < layout.fields.size(); ++i) {
+    set("FIELD_" + std::to_string(i) + "_NAME", layout.fields[i].name);
+  }
+  check(table.close(), "H5Dclose " + what, path);
+}
+
+hid_t file_creation_access(const std::string& path) {
+  const hid_t fapl = check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", path);
+  // The 1.8 format: its superblock and object headers carry checksums that HDF5 verifies, so a
+  // changed byte in the file's structure is an error too. Not "latest" (1.10): that superblock
+  // marks the file open-for-write, and a file left by a crashed writer would refuse to open.
+  if (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
+    H5Pclose(fapl);
+    throw_hdf5_failure("H5Pset_libver_bounds", path);
+  }
+  return fapl;
 }
 
 void write_string_attribute(hid_t loc, const std::string& name, const std::string& value,

@@ -9,8 +9,13 @@
 
 namespace fineprune::results_detail {
 
-// Creates an empty H5TB table of `layout` under `file`. Throws IoError naming `path`.
+// Creates an empty H5TB table of `layout` under `file`, chunked with a Fletcher-32 checksum per
+// chunk. Throws IoError naming `path`.
 void make_table(hid_t file, const TableLayout& layout, const std::string& path);
+
+// A file-access property list for creating result files (the caller owns it): the HDF5 1.8
+// format, whose metadata is checksummed. Throws IoError naming `path`.
+hid_t file_creation_access(const std::string& path);
 
 // Sets a scalar variable-length UTF-8 string attribute (no size limit; h5py and PyTables read it
 // as str), replacing one of the same name. Throws IoError naming `path`.

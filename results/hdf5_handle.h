@@ -16,7 +16,8 @@ void silence_hdf5_errors();
 std::string take_hdf5_message();
 
 // Throws IoError "<file>: <call> failed: <HDF5's message>" when `status` is negative, else
-// returns it. Works for herr_t, hid_t and htri_t alike.
+// returns it; DamagedFileError (exit code 2) instead when HDF5 found a checksum that does not
+// match (a table's Fletcher-32, the file's metadata). Works for herr_t, hid_t and htri_t alike.
 [[noreturn]] void throw_hdf5_failure(const std::string& call, const std::string& file);
 template <typename Status>
 Status check(Status status, const std::string& call, const std::string& file) {

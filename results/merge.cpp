@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/file_lock.h"
 #include "common/shard.h"
 #include "results/file_ops.h"
 #include "results/result_tables.h"
@@ -69,6 +70,8 @@ std::map<std::string, const TaskRow*> latest_rows(const ResultFile& file) {
 
 MergeSummary merge_result_files(const std::string& out, const std::vector<std::string>& inputs, bool partial) {
   if (inputs.empty()) throw InputError(out + ": no input files to merge");
+  // Before the output is looked at: a sweep or another merge writing it holds this lock.
+  const FileLock lock(out + ".lock", out, this_process_description());
   if (exists(out)) {
     throw InputError(out + ": already exists; merge writes a new file (remove it or choose another name)");
   }

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "common/error.h"
 #include "results/hdf5_handle.h"
@@ -17,6 +19,7 @@ using results_detail::FieldKind;
 using results_detail::Handle;
 using results_detail::owned;
 using results_detail::TableLayout;
+using results_detail::file_type_for;
 
 namespace {
 
@@ -127,19 +130,26 @@ void check_table(hid_t file, const TableLayout& layout, const std::string& path)
   }
 }
 
+// Read with H5Dread itself rather than H5TBread_table: H5TB's clean-up after a failed read
+// clears HDF5's error stack, and with it the checksum failure that says the table is damaged.
 template <typename Record>
 auto read_table(hid_t file, const TableLayout& layout, const std::string& path) {
-  const std::string table = std::string("'") + layout.name + "'";
-  hsize_t fields = 0;
+  const std::string table = std::string("table '") + layout.name + "'";
+  Handle dataset = owned(H5Dopen2(file, layout.name, H5P_DEFAULT), H5Dclose, "H5Dopen2 " + table, path);
+  Handle space = owned(H5Dget_space(dataset.get()), H5Sclose, "H5Dget_space " + table, path);
   hsize_t rows = 0;
-  check(H5TBget_table_info(file, layout.name, &fields, &rows), "H5TBget_table_info " + table, path);
+  check(H5Sget_simple_extent_dims(space.get(), &rows, nullptr), "H5Sget_simple_extent_dims " + table, path);
   std::vector<Record> records(rows);
   if (rows > 0) {
-    check(H5TBread_table(file, layout.name, layout.record_size, layout.offsets.data(),
-                         layout.sizes.data(), records.data()),
-          "H5TBread_table " + table, path);
+    Handle memory = owned(H5Tcreate(H5T_COMPOUND, layout.record_size), H5Tclose, "H5Tcreate " + table, path);
+    for (const auto& field : layout.fields) {
+      Handle member = owned(file_type_for(field), H5Tclose, "the type of column '" + std::string(field.name) + "'", path);
+      check(H5Tinsert(memory.get(), field.name, field.offset, member.get()), "H5Tinsert " + table, path);
+    }
+    check(H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, records.data()),
+          "reading " + table, path);
   }
-  std::vector<decltype(results_detail::from_record(records.front()))> out;
+  std::vector<decltype(results_detail::from_record(std::declval<const Record&>()))> out;
   out.reserve(records.size());
   for (const Record& r : records) out.push_back(results_detail::from_record(r));
   return out;

@@ -71,10 +71,9 @@ std::unique_ptr<ResultWriter> ResultWriter::create(
   std::unique_ptr<ResultWriter> writer(new ResultWriter());
   Impl& impl = *writer->impl_;
   impl.path = path;
-  // Default file-format version on purpose: with the 1.10 "latest" format the superblock marks
-  // the file open-for-write, and a file left by a crashed writer would then refuse to open.
+  const results_detail::Handle fapl(results_detail::file_creation_access(path), H5Pclose);
   impl.file =
-      results_detail::owned(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+      results_detail::owned(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
                             H5Fclose, "H5Fcreate", path);
   const hid_t file = impl.file.get();
   results_detail::write_string_attribute(file, "schema", kResultSchema, path);
@@ -100,7 +99,7 @@ void ResultWriter::append_curve(const std::vector<CurveRow>& rows) {
 
 void ResultWriter::append_tasks(const std::vector<TaskRow>& rows) {
   for (const TaskRow& row : rows) check_task_row(row, impl_->path);
-  impl_->append_records(results_detail::tasks_layout(), impl_->records_of(rows));
+  impl_->write_task_records(impl_->records_of(rows));
   impl_->note_tasks(rows);
 }
 
@@ -134,7 +133,7 @@ void ResultWriter::append_task_outcome(const TaskRow& task, const std::vector<Re
     // flush below could leave the task row and not the rows (HDF5 writes its dirty metadata in
     // an order of its own), and open_sweep would take the task for done with rows missing.
     if (!(result_records.empty() && curve_records.empty())) flush();
-    impl_->append_records(results_detail::tasks_layout(), task_records);
+    impl_->write_task_records(task_records);
     flush();
   });
   impl_->note_tasks({task});

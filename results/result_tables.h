@@ -23,7 +23,8 @@ constexpr int kErrorLength = 512;  // error messages, truncated to fit (see Task
 
 // Value of the root attribute "schema" that every file written by ResultWriter carries; readers
 // refuse files without it. Bump the number whenever a column is added, renamed or retyped.
-constexpr const char* kResultSchema = "fineprune-results-3";  // 3: results.stop_drop
+// 3: results.stop_drop; 4: tasks.model_digest, one tasks row per key, Fletcher-32 on every table
+constexpr const char* kResultSchema = "fineprune-results-4";
 
 // Root attributes a sweep's file always has: what it is a sweep of (task_key.h's fingerprint)
 // and the program that wrote it (task keys hold the version, so files of two versions do not mix).
@@ -78,8 +79,9 @@ struct CurveRow {
 };
 
 // One row of `tasks`: the final outcome of one task of a sweep. The master writes a row when a
-// task ends for good (a failure it will retry is not a row). A later session may write another
-// row for the same key (a task that failed, retried after a resume): the latest row wins.
+// task ends for good (a failure it will retry is not a row). A later session may end the same
+// task again (a task that failed, retried after a resume): its row is then overwritten, so the
+// table holds one row per key, the task's final state.
 struct TaskRow {
   std::string key;  // the task's content key; never empty
   std::string kind;
@@ -92,6 +94,9 @@ struct TaskRow {
   int32_t worker = 0;  // rank of the worker (group) that ran it last; -1 where none did
   std::string host;
   double wall_s = 0;
+  // SHA-256 (hex) of the saved backdoored model file: for a training task the model it saved,
+  // for a defense task the model it started from; empty where none (failed, blocked, experiment).
+  std::string model_digest;
   // Empty for done tasks. The one column that is truncated instead of refused: a message longer
   // than kErrorLength - 1 bytes is cut at a UTF-8 character boundary and ends in "...". NUL
   // bytes become spaces.

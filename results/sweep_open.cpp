@@ -85,6 +85,19 @@ std::optional<ResultFile> read_snapshot(const std::string& path,
   }
 }
 
+// The tasks table with one row per key (rows without a key dropped): each key where it first
+// appears, holding its latest row. A sweep's writer keeps it so (it overwrites a task's row).
+std::vector<TaskRow> one_row_per_key(const std::vector<TaskRow>& rows) {
+  std::vector<TaskRow> out;
+  std::map<std::string, size_t> at;
+  for (const TaskRow& row : rows) {
+    if (row.key.empty()) continue;
+    const auto [it, added] = at.emplace(row.key, out.size());
+    if (added) out.push_back(row); else out[it->second] = row;
+  }
+  return out;
+}
+
 // Puts the snapshot in place of the damaged `path`, keeping that as path + ".broken".
 void restore_snapshot(const std::string& path) {
   results_detail::copy_file_atomically(path, path + ".broken.tmp", path + ".broken");
@@ -129,6 +142,7 @@ std::unique_ptr<ResultWriter> ResultWriter::open_sweep(
   };
 
   std::set<std::string> done;
+  std::vector<TaskRow> tasks;  // as they stand in the file once it is open
   size_t orphans = 0;
   bool recovered = false;
   const bool create_new = fresh || !path_exists(path);
@@ -139,12 +153,16 @@ std::unique_ptr<ResultWriter> ResultWriter::open_sweep(
   } else {
     ResultFile old;
     std::string unreadable;  // why HDF5 failed on the file
+    bool damaged = false;    // a checksum failed: changed bytes, not a torn flush
     try {
       old = read_result_file(path);  // InputError unless a file of this schema
       check_fingerprint(old, path, sweep_fingerprint);
       check_version(old, path, attributes);
     } catch (const IoError& e) {
       unreadable = e.what();
+    } catch (const DamagedFileError& e) {
+      unreadable = e.what();
+      damaged = true;
     }
     if (!unreadable.empty() || has_fill_rows(old)) {
       // A flush torn by a crash: what else it damaged cannot be told, the snapshot is whole.
@@ -153,6 +171,9 @@ std::unique_ptr<ResultWriter> ResultWriter::open_sweep(
         restore_snapshot(path);
         old = std::move(*saved);
         recovered = true;
+      } else if (damaged) {
+        throw DamagedFileError(path, "cannot resume: " + unreadable + "; and no snapshot to resume from (" + why +
+                                         "); use --fresh to start over");
       } else if (!unreadable.empty()) {
         throw IoError(path, "unreadable (" + unreadable + ") and no snapshot to resume from (" +
                                 why + ")");
@@ -161,13 +182,13 @@ std::unique_ptr<ResultWriter> ResultWriter::open_sweep(
     done = done_task_keys(old.tasks);
     const std::vector<ResultRow> results = rows_of_keys(old.results, done);
     const std::vector<CurveRow> curves = rows_of_keys(old.curves, done);
-    std::vector<TaskRow> tasks;
-    for (const TaskRow& row : old.tasks) {
-      if (!row.key.empty()) tasks.push_back(row);
+    tasks = one_row_per_key(old.tasks);
+    size_t keyless_tasks = 0;
+    for (const TaskRow& row : old.tasks) keyless_tasks += row.key.empty() ? 1 : 0;
+    orphans = (old.results.size() - results.size()) + (old.curves.size() - curves.size()) + keyless_tasks;
+    if (orphans > 0 || tasks.size() != old.tasks.size()) {
+      build(path + ".resume.tmp", old.attributes, results, curves, tasks);
     }
-    orphans = (old.results.size() - results.size()) + (old.curves.size() - curves.size()) +
-              (old.tasks.size() - tasks.size());
-    if (orphans > 0) build(path + ".resume.tmp", old.attributes, results, curves, tasks);
   }
 
   std::unique_ptr<ResultWriter> writer(new ResultWriter());
@@ -187,6 +208,7 @@ std::unique_ptr<ResultWriter> ResultWriter::open_sweep(
   for (const char* suffix : {".fresh.tmp", ".resume.tmp", ".snapshot.tmp", ".broken.tmp"}) {
     results_detail::remove_quietly(path + suffix);
   }
+  for (const TaskRow& row : tasks) impl.task_rows.emplace(row.key, impl.task_row_count++);
   impl.done_keys = std::move(done);
   impl.orphans_removed = orphans;
   impl.recovered = recovered;

@@ -97,7 +97,8 @@ const TableLayout& tasks_layout() {
        FP_FIELD(TaskRecord, prune_mode, kString), FP_FIELD(TaskRecord, prune_rate, kFloat64),
        FP_FIELD(TaskRecord, status, kString), FP_FIELD(TaskRecord, attempts, kInt32),
        FP_FIELD(TaskRecord, worker, kInt32), FP_FIELD(TaskRecord, host, kString),
-       FP_FIELD(TaskRecord, wall_s, kFloat64), FP_FIELD(TaskRecord, error, kString)});
+       FP_FIELD(TaskRecord, wall_s, kFloat64), FP_FIELD(TaskRecord, model_digest, kString),
+       FP_FIELD(TaskRecord, error, kString)});
   return layout;
 }
 
@@ -197,6 +198,7 @@ TaskRecord to_record(const TaskRow& row, const std::string& file) {
   r.worker = row.worker;
   put_string(r.host, row.host, t, "host", file);
   r.wall_s = row.wall_s;
+  put_string(r.model_digest, row.model_digest, t, "model_digest", file);
   // Messages come from anywhere (a worker's exception, a signal): recording a failure must
   // never fail, so the message is made to fit rather than refused.
   std::string error = row.error;
@@ -262,6 +264,7 @@ TaskRow from_record(const TaskRecord& r) {
   row.worker = r.worker;
   row.host = get_string(r.host);
   row.wall_s = r.wall_s;
+  row.model_digest = get_string(r.model_digest);
   row.error = get_string(r.error);
   return row;
 }

@@ -68,6 +68,7 @@ struct TaskRecord {
   int32_t worker;
   char host[kNameLength];
   double wall_s;
+  char model_digest[kKeyLength];
   char error[kErrorLength];
 };
 #pragma pack(pop)

@@ -4,6 +4,8 @@
 #include <hdf5_hl.h>
 
 #include <chrono>
+#include <cstring>
+#include <map>
 #include <exception>
 #include <memory>
 #include <set>
@@ -24,6 +26,8 @@ struct ResultWriter::Impl {
   std::unique_ptr<FileLock> lock;  // a sweep's writer holds path + ".lock" while it lives
   results_detail::Handle file;
   std::set<std::string> done_keys;
+  std::map<std::string, hsize_t> task_rows;  // key -> its row in `tasks`
+  hsize_t task_row_count = 0;
   size_t orphans_removed = 0;
   bool recovered = false;
   // A sweep's writer (open_sweep): rows need a key, and snapshots are taken after a task
@@ -91,6 +95,29 @@ struct ResultWriter::Impl {
           H5TBappend_records(id, layout.name, records.size(), layout.record_size,
                              layout.offsets.data(), layout.sizes.data(), records.data()),
           std::string("H5TBappend_records '") + layout.name + "'", path);
+    });
+  }
+
+  // Writes task records: a key that already has a row gets it overwritten in place, so the
+  // `tasks` table holds one row per task, its final state; a new key is appended.
+  void write_task_records(const std::vector<results_detail::TaskRecord>& records) {
+    const results_detail::TableLayout& layout = results_detail::tasks_layout();
+    const hid_t id = open_for_append();
+    guarded([&] {
+      for (const results_detail::TaskRecord& record : records) {
+        const std::string key(record.key, strnlen(record.key, sizeof record.key));
+        const auto row = task_rows.find(key);
+        if (row == task_rows.end()) {
+          results_detail::check(H5TBappend_records(id, layout.name, 1, layout.record_size, layout.offsets.data(),
+                                                   layout.sizes.data(), &record),
+                                "H5TBappend_records 'tasks'", path);
+          task_rows.emplace(key, task_row_count++);
+        } else {
+          results_detail::check(H5TBwrite_records(id, layout.name, row->second, 1, layout.record_size,
+                                                  layout.offsets.data(), layout.sizes.data(), &record),
+                                "H5TBwrite_records 'tasks'", path);
+        }
+      }
     });
   }
 

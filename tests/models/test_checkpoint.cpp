@@ -108,6 +108,41 @@ TEST(Checkpoint, SaveReplacesFileAtomically) {
   EXPECT_EQ(loaded->pruned_channels(), (std::vector<int64_t>{0, 3}));
 }
 
+// save_checkpoint returns the SHA-256 of the file as written; load_checkpoint given that digest
+// loads the file while its bytes match and refuses it, loading nothing, once one byte changed.
+TEST(Checkpoint, DigestIsVerifiedBeforeAnythingIsLoaded) {
+  TempDir dir;
+  const std::string path = dir.file("model.pt");
+  auto model = small_model();
+  model->prune_channels({2});
+  const std::string digest = save_checkpoint(*model, path);
+  ASSERT_EQ(digest.size(), 64u);
+  EXPECT_EQ(digest, file_sha256(path));
+  auto loaded = small_model();
+  load_checkpoint(*loaded, path, digest);
+  expect_same_state(*model, *loaded);
+
+  // One bit of one weight changed, as bit rot would: LibTorch still reads the file.
+  std::string bytes = test_support::read_bytes(path);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x04);
+  write_text(path, bytes);
+  auto unchanged = small_model();
+  torch::NoGradGuard no_grad;
+  for (auto& p : unchanged->named_parameters(true)) p.value().fill_(0.25);
+  auto reference = small_model();
+  copy_weights(*unchanged, *reference);
+  try {
+    load_checkpoint(*unchanged, path, digest);
+    FAIL() << "a changed checkpoint was loaded";
+  } catch (const DamagedFileError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    EXPECT_NE(msg.find(digest), std::string::npos) << msg;
+    EXPECT_NE(msg.find(file_sha256(path)), std::string::npos) << msg;
+  }
+  expect_same_state(*reference, *unchanged);  // nothing was loaded
+}
+
 TEST(Checkpoint, SaveIntoMissingFolderThrowsIoError) {
   TempDir dir;
   const std::string path = dir.file("no/such/folder/model.pt");

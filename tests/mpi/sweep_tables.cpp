@@ -64,7 +64,7 @@ std::map<std::string, TaskRow> latest_task_rows(const std::vector<TaskRow>& task
   return latest;
 }
 
-void expect_consistent(const ResultFile& file, const std::string& what, bool one_row_per_task) {
+void expect_consistent(const ResultFile& file, const std::string& what) {
   const std::set<std::string> done = done_task_keys(file.tasks);
   std::set<decltype(result_id(ResultRow{}))> result_ids;
   for (const ResultRow& r : file.results) {
@@ -80,7 +80,6 @@ void expect_consistent(const ResultFile& file, const std::string& what, bool one
   }
   std::set<std::string> task_keys;
   for (const TaskRow& t : file.tasks) {
-    if (!one_row_per_task) break;
     EXPECT_TRUE(task_keys.insert(t.key).second)
         << what << ": task " << t.key.substr(0, 12) << " (" << t.kind << ") has two tasks rows";
   }

@@ -18,10 +18,9 @@ std::map<std::string, TaskRow> latest_task_rows(const std::vector<TaskRow>& task
 
 // gtest assertions (non-fatal), each failure naming the row. `what` prefixes the messages.
 // Every results and curves row has a key of a done task; no two results rows share
-// (key, defense, prune_mode, prune_rate); no two curves rows share (key, channels_pruned);
-// and, unless `one_row_per_task` is false, no key has two tasks rows (a task that failed for good and
-// was run again by a later session has one per session).
-void expect_consistent(const ResultFile& file, const std::string& what, bool one_row_per_task = true);
+// (key, defense, prune_mode, prune_rate); no two curves rows share (key, channels_pruned); and
+// no key has two tasks rows (a task run again by a later session has its row overwritten).
+void expect_consistent(const ResultFile& file, const std::string& what);
 // Same rows, all columns equal exactly but the wall times (wall_s, train_wall_s).
 void expect_same_results(const std::vector<ResultRow>& expected, const std::vector<ResultRow>& actual,
                          const std::string& what);

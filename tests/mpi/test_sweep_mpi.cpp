@@ -311,17 +311,17 @@ TEST_F(SweepMpi, PermanentFailureBlocksDependents) {
   EXPECT_TRUE(f.curves.empty());
   EXPECT_TRUE(done_task_keys(f.tasks).empty());
 
-  // Re-running without the fault runs the failed and blocked tasks again: one more row each,
-  // the latest says done.
+  // Re-running without the fault runs the failed and blocked tasks again: each task's row is
+  // overwritten with its final state, so the table still has one row per task.
   const RunResult again = run_sweep(3, sweep_args(yaml_, out), scratch_.path());
   ASSERT_EQ(again.exit_code, 0) << again.all();
   EXPECT_NE(again.all().find("20/20 done (0 resumed)"), std::string::npos) << again.all();
   const ResultFile g = read_result_file(out);
-  EXPECT_EQ(g.tasks.size(), 2 * kTinyTasks);
+  EXPECT_EQ(g.tasks.size(), kTinyTasks);
   EXPECT_EQ(done_task_keys(g.tasks).size(), kTinyTasks);
   EXPECT_EQ(g.results.size(), kTinyResultRows);
   EXPECT_EQ(g.curves.size(), kTinyCurveRows);
-  expect_consistent(g, "failed, then run again", /*one_row_per_task=*/false);
+  expect_consistent(g, "failed, then run again");
 }
 
 // result_tables.h: TaskRow::worker is the "rank of the worker (group) that ran it last". With

@@ -40,6 +40,8 @@ TEST(Protocol, OutcomeRoundTrip) {
   o.key = "k1";
   o.wall_s = 1.0 / 3.0;
   o.host = "node\n7";
+  o.model_digest = std::string(64, 'e');
+  o.note = "saved model failed its checksum:\tretrained";
   ResultRow r;
   r.attack = "badnets";
   r.defense = "fineprune";
@@ -65,6 +67,8 @@ TEST(Protocol, OutcomeRoundTrip) {
   EXPECT_EQ(p.key, o.key);
   EXPECT_EQ(p.wall_s, o.wall_s);
   EXPECT_EQ(p.host, o.host);
+  EXPECT_EQ(p.model_digest, o.model_digest);
+  EXPECT_EQ(p.note, o.note);
   ASSERT_EQ(p.results.size(), 2u);
   EXPECT_EQ(p.results[1].clean_acc, r.clean_acc);
   EXPECT_EQ(p.results[1].asr, r.asr);

@@ -25,12 +25,12 @@ RESULT_COLUMNS = [
 CURVE_COLUMNS = ["attack", "seed", "channels_pruned", "fraction", "val_acc", "clean_acc", "asr",
                  "robust_acc", "is_stop", "key"]
 TASK_COLUMNS = ["key", "kind", "attack", "seed", "prune_mode", "prune_rate", "status", "attempts",
-                "worker", "host", "wall_s", "error"]
+                "worker", "host", "wall_s", "model_digest", "error"]
 STRINGS = {"attack", "trigger", "target_mode", "defense", "prune_mode", "asr_counts", "model",
-           "dataset", "key", "kind", "status", "host", "error"}
+           "dataset", "key", "kind", "status", "host", "model_digest", "error"}
 INT32 = {"pruning_aware", "is_stop", "attempts", "worker"}
 # Bytes of each string column (NUL included): keys hold a SHA-256 in hex, errors are long.
-STRING_SIZES = {"key": 65, "error": 512}
+STRING_SIZES = {"key": 65, "model_digest": 65, "error": 512}
 NAME_SIZE = 48
 
 KEYS = ["0123456789abcdef" * 4, "key-1", "key-2-\u00e4"]
@@ -99,6 +99,7 @@ def expected_tasks():
             "worker": -1 if i == 4 else i + 1,
             "host": "" if i == 4 else f"node-{i}",
             "wall_s": 0.0 if i == 4 else 60.5 * (i + 1),
+            "model_digest": "abc"[i] * 64 if i < 3 else "",
             "error": error,
         })
     return rows
@@ -153,7 +154,7 @@ def check_rows(reader, table, got_rows, want_rows, columns):
 def check_h5py(path):
     with h5py.File(path, "r") as f:
         expect("h5py root members", sorted(f.keys()), ["curves", "results", "tasks"])
-        expect("h5py schema attribute", f.attrs["schema"], "fineprune-results-3")
+        expect("h5py schema attribute", f.attrs["schema"], "fineprune-results-4")
         expect("h5py experiment_yaml", f.attrs["experiment_yaml"], "seeds: [1, 2]\n")
         expect("h5py sweep_fingerprint", f.attrs["sweep_fingerprint"], "sweep-fingerprint-1")
         expect("h5py fineprune_version", f.attrs["fineprune_version"], "0.1.0")
@@ -161,6 +162,7 @@ def check_h5py(path):
         for name, columns, want in tables_to_check():
             ds = f[name]
             expect(f"h5py {name} CLASS", ds.attrs["CLASS"], b"TABLE")
+            expect(f"h5py {name} Fletcher-32 checksum filter", ds.fletcher32, True)
             expect(f"h5py {name} fields", list(ds.dtype.names), columns)
             expect(f"h5py {name} itemsize (packed)", ds.dtype.itemsize,
                    sum(ds.dtype.fields[c][0].itemsize for c in columns))

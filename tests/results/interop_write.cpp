@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
       t.worker = i == 4 ? -1 : i + 1;
       t.host = i == 4 ? "" : "node-" + std::to_string(i);
       t.wall_s = i == 4 ? 0 : 60.5 * (i + 1);
+      if (i < 3) t.model_digest = std::string(64, static_cast<char>('a' + i));
       if (i == 3) {
         t.error = "Fehler: ";
         for (int k = 0; k < 300; ++k) t.error += "\xc3\xa4";

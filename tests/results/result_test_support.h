@@ -73,6 +73,7 @@ inline TaskRow task_row(int i) {
   t.worker = i % 4 == 3 ? -1 : i;
   t.host = "node-" + std::to_string(i);
   t.wall_s = 3.5 * (i + 1);
+  t.model_digest = t.status == "done" ? std::string(64, static_cast<char>('a' + i % 6)) : "";
   t.error = t.status == "done" ? "" : "CUDA out of memory, try " + std::to_string(i);
   return t;
 }
@@ -131,6 +132,7 @@ inline void expect_same(const TaskRow& a, const TaskRow& b) {
   FP_EXPECT_FIELD(worker);
   FP_EXPECT_FIELD(host);
   FP_EXPECT_FIELD(wall_s);
+  FP_EXPECT_FIELD(model_digest);
   FP_EXPECT_FIELD(error);
 }
 

@@ -288,9 +288,25 @@ TEST_F(ResultSweep, LatestTaskRowWins) {
 
   const ResultFile file = read_result_file(path("s.h5"));
   EXPECT_EQ(done_task_keys(file.tasks), (std::set<std::string>{"k1", "k4"}));
+  // One row per task, in the order the tasks first ended, each holding its final state.
+  ASSERT_EQ(file.tasks.size(), 4u);
+  const std::vector<std::pair<std::string, std::string>> final_states = {
+      {"k1", "done"}, {"k2", "failed"}, {"k3", "blocked"}, {"k4", "done"}};
+  for (size_t i = 0; i < final_states.size(); ++i) {
+    EXPECT_EQ(file.tasks[i].key, final_states[i].first);
+    EXPECT_EQ(file.tasks[i].status, final_states[i].second) << final_states[i].first;
+  }
   auto reopened = ResultWriter::open_sweep(path("s.h5"), {}, "fp", false);
   EXPECT_EQ(reopened->done_keys(), (std::set<std::string>{"k1", "k4"}));
   EXPECT_EQ(reopened->orphan_rows_removed(), 2u);  // k2's rows: no longer done
+  // A later session ends k2 again: its row is overwritten there too, after the reopen.
+  write(*reopened, outcome("k2", 1, 0));
+  reopened->close();
+  const ResultFile again = read_result_file(path("s.h5"));
+  ASSERT_EQ(again.tasks.size(), 4u);
+  EXPECT_EQ(again.tasks[1].key, "k2");
+  EXPECT_EQ(again.tasks[1].status, "done");
+  EXPECT_EQ(done_task_keys(again.tasks), (std::set<std::string>{"k1", "k2", "k4"}));
 }
 
 TEST_F(ResultSweep, TaskOutcomeIsCheckedBeforeAnythingIsWritten) {

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "results/result_tables.h"
 #include "tests/results/result_test_support.h"
+#include "tests/support/temp_files.h"
 
 namespace fineprune {
 namespace {
@@ -276,7 +277,74 @@ TEST(ResultColumns, MatchStructFieldOrder) {
   EXPECT_EQ(task_column_names(),
             (std::vector<std::string>{"key", "kind", "attack", "seed", "prune_mode", "prune_rate",
                                       "status", "attempts", "worker", "host", "wall_s",
-                                      "error"}));
+                                      "model_digest", "error"}));
+}
+
+// Where the first chunk of a table's data lies in the file, and how many bytes it takes.
+std::pair<haddr_t, hsize_t> first_chunk(const std::string& file, const char* table) {
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t d = H5Dopen2(f, table, H5P_DEFAULT);
+  const hsize_t origin = 0;
+  unsigned filter_mask = 0;
+  haddr_t address = HADDR_UNDEF;
+  hsize_t size = 0;
+  EXPECT_GE(H5Dget_chunk_info_by_coord(d, &origin, &filter_mask, &address, &size), 0);
+  H5Dclose(d);
+  H5Fclose(f);
+  return {address, size};
+}
+
+void flip_byte(const std::string& file, uint64_t offset) {
+  std::fstream io(file, std::ios::in | std::ios::out | std::ios::binary);
+  io.seekg(static_cast<std::streamoff>(offset));
+  const char byte = static_cast<char>(io.get());
+  io.seekp(static_cast<std::streamoff>(offset));
+  io.put(static_cast<char>(byte ^ 0x01));
+}
+
+class DamagedTables : public TempDirTest, public ::testing::WithParamInterface<const char*> {};
+
+// A changed byte in a table's data (a number in it: once it became 1e9% without a word) is
+// reported as damage naming the table, with the exit code of bad input, never read as numbers.
+TEST_P(DamagedTables, ChangedDataFailsItsChecksumNamingTheTable) {
+  const char* table = GetParam();
+  {
+    auto writer = ResultWriter::create(path("r.h5"), {});
+    writer->append_results(rows(0, 5, result_row));
+    writer->append_curve(rows(0, 7, curve_row));
+    writer->append_tasks(rows(0, 6, task_row));
+    writer->close();
+  }
+  const auto [address, size] = first_chunk(path("r.h5"), table);
+  ASSERT_NE(address, HADDR_UNDEF);
+  ASSERT_GT(size, 100u);
+  read_result_file(path("r.h5"));  // whole: reads fine
+  flip_byte(path("r.h5"), address + 40);  // inside the first row's data
+  try {
+    read_result_file(path("r.h5"));
+    FAIL() << "a damaged '" << table << "' table was read";
+  } catch (const DamagedFileError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(path("r.h5")), std::string::npos) << msg;
+    EXPECT_NE(msg.find(std::string("'") + table + "'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("checksum"), std::string::npos) << msg;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EachTable, DamagedTables, ::testing::Values("results", "curves", "tasks"));
+
+// The file's structure is checksummed too (the HDF5 1.8 format): a changed byte in the root
+// group's header, where the attributes' names live, is damage as well.
+TEST_F(ResultTables, ChangedFileStructureIsDamage) {
+  {
+    auto writer = ResultWriter::create(path("r.h5"), {{"experiment_yaml", "seeds: [1, 2, 3]"}});
+    writer->close();
+  }
+  const std::string bytes = test_support::read_bytes(path("r.h5"));
+  const size_t at = bytes.find("experiment_yaml");
+  ASSERT_NE(at, std::string::npos);
+  flip_byte(path("r.h5"), at + 3);
+  EXPECT_THROW(read_result_file(path("r.h5")), DamagedFileError);
 }
 
 }  // namespace

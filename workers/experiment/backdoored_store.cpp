@@ -1,6 +1,7 @@
 // Saving and loading trained backdoored models.
 #include "workers/experiment/backdoored_store.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,22 +20,23 @@ std::string base_path(const std::string& dir, const std::string& key) {
 
 }  // namespace
 
-void save_backdoored(const BackdooredModel& bd, const std::string& dir, const std::string& key) {
+std::string save_backdoored(const BackdooredModel& bd, const std::string& dir, const std::string& key) {
   std::filesystem::create_directories(dir);
   const std::string base = base_path(dir, key);
-  save_checkpoint(*bd.model, base + ".pt");
+  const std::string sha256 = save_checkpoint(*bd.model, base + ".pt");
   const std::string meta = base + ".meta";
   {
     std::ofstream out(meta + ".tmp");
     out.precision(17);
     out << "train_wall_s " << bd.train_wall_s << "\n" << "decoys";
     for (int64_t c : bd.decoys) out << " " << c;
-    out << "\n";
+    out << "\nmodel_sha256 " << sha256 << "\n";
     if (!out) throw IoError(meta, "cannot write model metadata");
   }
   std::error_code ec;
   std::filesystem::rename(meta + ".tmp", meta, ec);
   if (ec) throw IoError(meta, "cannot rename into place: " + ec.message());
+  return sha256;
 }
 
 bool has_backdoored(const std::string& dir, const std::string& key) {
@@ -42,28 +44,57 @@ bool has_backdoored(const std::string& dir, const std::string& key) {
   return std::filesystem::exists(base + ".pt") && std::filesystem::exists(base + ".meta");
 }
 
-BackdooredModel load_backdoored(const ExperimentSpec& spec, const AttackSpec& attack,
-                                const SeedData& data, const std::string& dir, const std::string& key) {
+void discard_backdoored(const std::string& dir, const std::string& key) noexcept {
   const std::string base = base_path(dir, key);
-  BackdooredModel bd{nullptr, ModelRecipe{spec.model, data.shape, data.num_classes}, {}, 0, {}};
-  bd.model = bd.recipe.make();
-  load_checkpoint(*bd.model, base + ".pt");
-  bd.model->eval();
-  std::ifstream in(base + ".meta");
-  std::string word;
-  if (!(in >> word >> bd.train_wall_s) || word != "train_wall_s") {
-    throw IoError(base + ".meta", "corrupt model metadata (expected 'train_wall_s <seconds>')");
+  std::error_code ec;
+  std::filesystem::remove(base + ".pt", ec);
+  std::filesystem::remove(base + ".meta", ec);
+}
+
+LoadedModel load_backdoored(const ExperimentSpec& spec, const AttackSpec& attack, const SeedData& data,
+                            const std::string& dir, const std::string& key) {
+  const std::string base = base_path(dir, key);
+  const std::string meta = base + ".meta";
+  LoadedModel loaded{BackdooredModel{nullptr, ModelRecipe{spec.model, data.shape, data.num_classes}, {}, 0, {}}, ""};
+  BackdooredModel& bd = loaded.model;
+  // Three lines: "train_wall_s <s>", "decoys <c>...", "model_sha256 <64 hex digits>".
+  std::ifstream in(meta);
+  std::string line, word;
+  const auto corrupt = [&](const std::string& what) {
+    return IoError(meta, "corrupt model metadata: " + what);
+  };
+  if (!std::getline(in, line)) throw corrupt("empty or unreadable");
+  {
+    std::istringstream fields(line);
+    if (!(fields >> word >> bd.train_wall_s) || word != "train_wall_s" || !std::isfinite(bd.train_wall_s)) {
+      throw corrupt("line 1 is not 'train_wall_s <seconds>'");
+    }
   }
-  std::string line;
-  std::getline(in, line);
-  if (std::getline(in, line)) {
-    std::istringstream decoys(line);
-    decoys >> word;
-    for (int64_t c; decoys >> c;) bd.decoys.push_back(c);
+  if (!std::getline(in, line)) throw corrupt("no line 2 ('decoys ...')");
+  {
+    std::istringstream fields(line);
+    if (!(fields >> word) || word != "decoys") throw corrupt("line 2 is not 'decoys <channels>'");
+    for (int64_t c; fields >> c;) bd.decoys.push_back(c);
+    if (!fields.eof()) throw corrupt("line 2 holds something other than channel numbers");
+  }
+  if (!std::getline(in, line)) throw corrupt("no line 3 ('model_sha256 <digest>'): saved by another version?");
+  {
+    std::istringstream fields(line);
+    if (!(fields >> word >> loaded.sha256) || word != "model_sha256" || loaded.sha256.size() != 64 ||
+        loaded.sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      throw corrupt("line 3 is not 'model_sha256 <64 hex digits>'");
+    }
+  }
+  bd.model = bd.recipe.make();
+  load_checkpoint(*bd.model, base + ".pt", loaded.sha256);
+  bd.model->eval();
+  const int64_t channels = bd.model->prunable_channels();
+  for (int64_t c : bd.decoys) {
+    if (c < 0 || c >= channels) throw corrupt("decoy channel " + std::to_string(c) + " is not a channel of the model");
   }
   const std::unique_ptr<Trigger> trigger = make_trigger(attack.trigger, data.shape);
   bd.eval = make_eval_data(spec, attack, data, *trigger);
-  return bd;
+  return loaded;
 }
 
 }  // namespace fineprune

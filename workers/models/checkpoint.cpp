@@ -3,10 +3,15 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "common/error.h"
+#include "common/hash.h"
 
 namespace fineprune {
 
@@ -37,9 +42,21 @@ void check_shapes(torch::nn::Module& module, torch::serialize::InputArchive& arc
   }
 }
 
+// The whole file, IoError naming it when it cannot be read.
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path, std::string("cannot open: ") + std::strerror(errno));
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) throw IoError(path, "read failed");
+  return bytes.str();
+}
+
 }  // namespace
 
-void save_archive(torch::serialize::OutputArchive& archive, const std::string& path, const std::string& what) {
+std::string file_sha256(const std::string& path) { return sha256_hex(read_bytes(path)); }
+
+std::string save_archive(torch::serialize::OutputArchive& archive, const std::string& path, const std::string& what) {
   // Two groups may save the same model at once (each trained it after finding none): each writes
   // its own temporary file, and the last rename wins with identical contents.
   char host[64] = {0};
@@ -51,12 +68,21 @@ void save_archive(torch::serialize::OutputArchive& archive, const std::string& p
     std::remove(tmp.c_str());
     throw IoError(path, "cannot write " + what + ": " + e.what_without_backtrace());
   }
+  // Hashed as read back from the file system: the digest then vouches for what is on disk.
+  std::string digest;
+  try {
+    digest = file_sha256(tmp);
+  } catch (const IoError& e) {
+    std::remove(tmp.c_str());
+    throw IoError(path, "cannot read back the " + what + " just written: " + e.what());
+  }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     std::remove(tmp.c_str());
     throw IoError(path, "cannot rename " + what + " into place: " + ec.message());
   }
+  return digest;
 }
 
 void load_model_archive(PrunableNet& model, torch::serialize::InputArchive& archive, const std::string& path) {
@@ -66,21 +92,31 @@ void load_model_archive(PrunableNet& model, torch::serialize::InputArchive& arch
   model.load(archive);
 }
 
-void save_checkpoint(PrunableNet& model, const std::string& path) {
+std::string save_checkpoint(PrunableNet& model, const std::string& path) {
   torch::serialize::OutputArchive archive;
   try {
     model.save(archive);
   } catch (const c10::Error& e) {
     throw IoError(path, std::string("cannot write checkpoint: ") + e.what_without_backtrace());
   }
-  save_archive(archive, path, "checkpoint");
+  return save_archive(archive, path, "checkpoint");
 }
 
-void load_checkpoint(PrunableNet& model, const std::string& path) {
+void load_checkpoint(PrunableNet& model, const std::string& path, const std::string& expected_sha256) {
   if (!std::filesystem::exists(path)) throw IoError(path, "checkpoint does not exist");
+  // Read once: the bytes that are hashed are the bytes that are loaded.
+  const std::string bytes = read_bytes(path);
+  if (!expected_sha256.empty()) {
+    const std::string found = sha256_hex(bytes);
+    if (found != expected_sha256) {
+      throw DamagedFileError(path, "saved model is damaged: its SHA-256 is " + found + ", but " + expected_sha256 +
+                                       " was recorded when it was saved (" + std::to_string(bytes.size()) +
+                                       " bytes now)");
+    }
+  }
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
+    archive.load_from(bytes.data(), bytes.size());
     load_model_archive(model, archive, path);
   } catch (const c10::Error& e) {
     throw IoError(path, std::string("cannot read checkpoint: ") + e.what_without_backtrace());

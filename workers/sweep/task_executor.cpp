@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include "common/error.h"
 #include "common/file_tree.h"
@@ -45,12 +46,19 @@ const SeedData& TaskExecutor::seed_data(int64_t seed) {
   return *data_;
 }
 
+bool TaskExecutor::any_in_group(bool mine) const {
+  torch::Tensor flag = torch::full({1}, mine ? 1 : 0, torch::kInt64);
+  sum_over_group(parallel_, flag);
+  return flag.item<int64_t>() > 0;
+}
+
 BackdooredModel& TaskExecutor::backdoored(const Task& task, const std::string& train_key,
                                           const ExecutionContext& context) {
   auto it = models_.find(train_key);
   if (it != models_.end()) return it->second;
   if (models_.size() >= kModelsKept) {
     plans_.erase(models_.begin()->first);
+    digests_.erase(models_.begin()->first);
     models_.erase(models_.begin());
   }
   const AttackSpec& attack = spec_.attacks.at(task.attack_index);
@@ -58,13 +66,33 @@ BackdooredModel& TaskExecutor::backdoored(const Task& task, const std::string& t
   const SeedData& data = seed_data(task.seed);
   // Rank 0 decides, so that a model saved meanwhile by another group cannot split this one.
   if (exists_for_group(has_backdoored(models_dir(), train_key))) {
-    BackdooredModel loaded = load_backdoored(spec, attack, data, models_dir(), train_key);
-    maybe_fail(task, attempt_, true);
-    return models_.emplace(train_key, std::move(loaded)).first->second;
+    std::optional<LoadedModel> loaded;
+    std::string problem;
+    try {
+      loaded = load_backdoored(spec, attack, data, models_dir(), train_key);
+    } catch (const DamagedFileError& e) {
+      problem = e.what();
+    } catch (const IoError& e) {
+      problem = e.what();
+    }
+    // All ranks use the saved model, or none does: a rank that could not read it makes the whole
+    // group train it again (their collectives must match).
+    if (!any_in_group(!loaded.has_value())) {
+      maybe_fail(task, attempt_, true);
+      digests_[train_key] = loaded->sha256;
+      return models_.emplace(train_key, std::move(loaded->model)).first->second;
+    }
+    // Never used, never left to fail every later attempt: discarded and trained again below
+    // (deterministic, so the same model where it runs on CPU).
+    note_ = "the saved model " + train_key.substr(0, 12) + " could not be used (" +
+            (problem.empty() ? std::string("another rank of the group could not read it") : problem) +
+            "): discarded and trained again";
+    log_("warning: " + note_);
+    if (parallel_.rank() == 0) discard_backdoored(models_dir(), train_key);
   }
   BackdooredModel bd = train_backdoored(spec, attack, data, static_cast<uint64_t>(task.seed), log_, context);
   maybe_fail(task, attempt_, true);
-  if (parallel_.rank() == 0) save_backdoored(bd, models_dir(), train_key);
+  if (parallel_.rank() == 0) digests_[train_key] = save_backdoored(bd, models_dir(), train_key);
   return models_.emplace(train_key, std::move(bd)).first->second;
 }
 
@@ -84,12 +112,14 @@ void TaskExecutor::maybe_fail(const Task& task, int attempt, bool late) const {
 void TaskExecutor::forget_models() {
   models_.clear();
   plans_.clear();
+  digests_.clear();
 }
 
 TaskOutcome TaskExecutor::run(const Assignment& assignment) {
   const Task& task = assignment.task;
   const auto start = std::chrono::steady_clock::now();
   attempt_ = assignment.attempt;
+  note_.clear();
   maybe_fail(task, attempt_, false);
   if (task.attack_index >= spec_.attacks.size() || spec_.attacks[task.attack_index].name != task.attack) {
     throw Error("task names attack '" + task.attack + "', which is not in this rank's sweep file");
@@ -127,6 +157,9 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
       break;
     }
   }
+  const auto digest = digests_.find(train_key);
+  if (digest != digests_.end()) out.model_digest = digest->second;
+  out.note = note_;
   for (ResultRow& r : out.results) r.key = task.key;
   for (CurveRow& r : out.curves) r.key = task.key;
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -37,7 +37,9 @@ class TaskExecutor {
 
   // Throws on failure (the caller reports it to the master), and TaskInterrupted when a stop
   // was requested (its training state is kept for the next attempt). Result rows carry the
-  // task's key.
+  // task's key; the outcome carries the SHA-256 of the saved model the task trained or started
+  // from. A saved model that fails its digest or cannot be read is never used: it is discarded
+  // and trained again, and the outcome's note says so.
   TaskOutcome run(const Assignment& assignment);
 
   // Drops the models and pruning plans held in memory (the next task loads or recomputes them).
@@ -55,6 +57,8 @@ class TaskExecutor {
   std::string state_dir(const std::string& task_key) const;
   // Rank 0's answer to "is this file there?", the same on every rank of the group.
   bool exists_for_group(bool exists_on_rank0) const;
+  // Whether `mine` holds on any rank of the group (a collective: every rank calls it).
+  bool any_in_group(bool mine) const;
 
   const ExperimentSpec& spec_;
   std::vector<ExperimentSpec> attack_specs_;  // spec_for_attack of each attack, in file order
@@ -70,6 +74,8 @@ class TaskExecutor {
   std::unique_ptr<SeedData> data_;
   std::map<std::string, BackdooredModel> models_;  // by train key; a few at most
   std::map<std::string, PruningPlan> plans_;
+  std::map<std::string, std::string> digests_;  // by train key: SHA-256 of the saved model file
+  std::string note_;  // of the task running now: a saved model found damaged and trained again
 };
 
 }  // namespace fineprune
