@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/file_lock.h"
 #include "results/merge.h"
 #include "tests/results/result_test_support.h"
 
@@ -190,6 +191,23 @@ TEST_F(ResultMerge, NeverOverwritesAndNamesBadInputs) {
             0u);
   EXPECT_FALSE(fs::exists(fresh));
   EXPECT_FALSE(fs::exists(fresh + ".merge.tmp"));
+}
+
+// A sweep (or another merge) writing the output holds <out>.lock: merge waits for nobody and
+// writes nothing then, naming the holder. Before the lock, merge renamed its file over theirs.
+TEST_F(ResultMerge, RefusedWhileAnotherWriterHoldsTheOutput) {
+  const std::string s0 = shard("s0.h5", {task("a", "done", 1)});
+  const std::string out = path("all.h5");
+  {
+    const FileLock held(out + ".lock", out, "the test's own sweep, pid 4242");
+    const std::string msg = message_of<InputError>([&] { merge_result_files(out, {s0}, true); });
+    EXPECT_EQ(msg.rfind(out, 0), 0u) << msg;
+    EXPECT_NE(msg.find("pid 4242"), std::string::npos) << msg;
+    EXPECT_FALSE(fs::exists(out));
+    EXPECT_FALSE(fs::exists(out + ".merge.tmp"));
+  }
+  merge_result_files(out, {s0}, true);  // released: merges
+  EXPECT_EQ(read_result_file(out).tasks.size(), 1u);
 }
 
 }  // namespace
