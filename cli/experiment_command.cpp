@@ -16,8 +16,11 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "common/experiment_spec.h"
+#include "common/file_lock.h"
+#include "common/input_files.h"
 #include "results/result_tables.h"
 #include "results/summary.h"
+#include "workers/data/input_check.h"
 #include "workers/experiment/experiment_runner.h"
 
 namespace fineprune {
@@ -41,11 +44,14 @@ int run_experiment_command(const ExperimentOptions& options) {
   const int threads = choose_thread_count(options.threads >= 0 ? options.threads : spec.threads);
   torch::set_num_threads(threads);
 
+  // Everything that can be known up front is checked before any work: the output's place, then
+  // the data, the model and the triggers (the same check as `plan` and `run` make).
   const std::filesystem::path out(options.out_path);
-  const std::filesystem::path dir = out.has_parent_path() ? out.parent_path() : ".";
-  if (!std::filesystem::is_directory(dir)) {
-    throw InputError(options.out_path + ": output folder " + dir.string() + " does not exist");
-  }
+  check_output_path(options.out_path);
+  check_inputs(spec);
+  // One writer per output, as for `run`: held until the rename below is done, so a sweep or
+  // another experiment writing the same file is refused rather than overwritten.
+  const FileLock lock(options.out_path + ".lock", options.out_path, this_process_description());
   const std::string tmp = options.out_path + ".tmp" + std::to_string(::getpid());
   if (tmp.size() < sizeof g_tmp_path) {
     std::copy(tmp.begin(), tmp.end(), g_tmp_path);

@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--shard", plan.shard, "Only shard I of K of the task graph")->type_name("I/K");
   bool summary_only = false;
   plan_cmd->add_flag("--summary", summary_only, "Counts only, no task list");
+  bool without_data = false;
+  plan_cmd->add_flag("--without-data", without_data,
+                     "Check the sweep file alone: open no data file (by default the data is read and checked as `run` does)");
 
   SlurmOptions slurm;
   BatchOptions& batch = slurm.batch;
@@ -104,6 +107,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitBadInput;
   }
   plan.list_tasks = !summary_only;
+  plan.check_data = !without_data;
   const bool mpi = static_cast<bool>(*run_cmd);
   int code = kExitFailure;
   try {

@@ -13,6 +13,7 @@
 #include "orchestrator/sweep_expansion.h"
 #include "orchestrator/task_key.h"
 #include "results/result_tables.h"
+#include "workers/data/input_check.h"
 
 namespace fineprune {
 
@@ -31,15 +32,28 @@ std::string default_run_dir(const std::string& out_path) {
 
 int run_plan_command(const PlanOptions& options) {
   const ExperimentSpec spec = load_experiment_spec(options.spec_path);
+  // A dry run refuses what `run` would refuse before its first task: the data read whole against
+  // the file, the model and triggers tried on it. --without-data checks the file alone (a
+  // cluster's sweep file on a machine without its data).
+  if (options.check_data) check_inputs(spec);
   const Shard shard = options.shard.empty() ? Shard{} : parse_shard(options.shard, "--shard");
   const std::vector<Task> tasks = shard_tasks(expand_sweep(spec, FINEPRUNE_VERSION), shard);
   const std::string out = options.out_path.empty() ? default_out_path(spec.name, options.shard) : options.out_path;
 
   std::map<std::string, std::string> status;  // latest row per key
   std::string note = "no output yet";
+  std::error_code ec;
+  if (std::filesystem::is_directory(out, ec)) throw InputError("--out " + out + ": is a folder, not a result file");
   if (std::filesystem::exists(out)) {
     std::vector<std::string> read_notes;  // a run writing it right now: its snapshot is read
-    const ResultFile file = read_result_file_or_snapshot(out, read_notes);
+    ResultFile file;
+    try {
+      file = read_result_file_or_snapshot(out, read_notes);
+    } catch (const IoError& e) {
+      // Plan only reads what the user named: a file HDF5 cannot read (truncated, not HDF5) is
+      // a bad input here, not a failure of ours.
+      throw InputError(std::string(e.what()) + " (--out: not a readable fineprune result file)");
+    }
     const auto fp = file.attributes.find(kFingerprintAttribute);
     if (fp == file.attributes.end() || fp->second != sweep_fingerprint(spec)) {
       note = "was written by another sweep: `run` will refuse it unless --fresh";

@@ -22,6 +22,7 @@
 #include "common/stop_request.h"
 #include "results/result_tables.h"
 #include "slurm/launch_check.h"
+#include "workers/data/input_check.h"
 #include "workers/parallel/all_reduce_factory.h"
 #include "workers/sweep/worker_loop.h"
 
@@ -121,20 +122,32 @@ int run_sweep_command(RunOptions options) {
   // Every worker rank checks that it can use the all-reduce backend the file asks for before any
   // work starts (a rank without a GPU must not leave its group waiting); the first that cannot
   // says why, and every rank exits with the bad-input code.
-  // Rank 0 checks that the data files and trigger pictures are there (a missing one would fail
-  // every training on every attempt).
-  std::string backend_problem;
+  // Rank 0 checks the output's place and reads the data whole against the file: labels and
+  // classes, image size against the model, the triggers and the targets (input_check.h). What
+  // it finds would otherwise fail a task on every attempt, or worse, not fail at all.
+  // Any exception must reach the all-reduce below: the other ranks already wait in it.
+  std::string problem;
+  int problem_code = kExitOk;
   try {
     if (rank != 0) check_parallel_backend(spec.parallel.backend, options.spec_path);
-    if (rank == 0) check_input_files(spec);
-  } catch (const ConfigError& e) {
-    backend_problem = e.what();
+    if (rank == 0) {
+      check_output_path(options.out_path);
+      check_inputs(spec);
+    }
+  } catch (const InputError& e) {
+    problem = e.what();
+    problem_code = kExitBadInput;
+  } catch (const std::exception& e) {
+    problem = e.what();
+    problem_code = kExitFailure;
   }
-  int bad_rank = backend_problem.empty() ? size : rank, first_bad = size;
+  int bad_rank = problem_code == kExitOk ? size : rank, first_bad = size;
   mpi_check(MPI_Allreduce(&bad_rank, &first_bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "MPI_Allreduce");
   if (first_bad < size) {
-    if (rank == first_bad) std::cerr << "fineprune: error: " << backend_problem << std::endl;
-    return kExitBadInput;
+    int code = problem_code;
+    mpi_check(MPI_Bcast(&code, 1, MPI_INT, first_bad, MPI_COMM_WORLD), "MPI_Bcast");
+    if (rank == first_bad) std::cerr << "fineprune: error: " << problem << std::endl;
+    return code;
   }
 
   const int threads = training_threads(options.threads > 0 ? options.threads : static_cast<int>(spec.threads));

@@ -28,6 +28,7 @@ struct PlanOptions {
   std::string out_path;
   bool list_tasks = true;
   std::string shard;  // "I/K": only that shard's tasks
+  bool check_data = true;  // false: the file alone (--without-data), no data file opened
 };
 
 int run_plan_command(const PlanOptions& options);

@@ -1,7 +1,10 @@
 // End-to-end: every kind of bad input makes `fineprune experiment` exit 2 with a message naming
 // the file (and the key path for config mistakes), and leaves an existing output file untouched
-// with no temp file behind.
+// with no temp file behind; `fineprune plan` refuses the same inputs (bad_inputs.h), and an
+// experiment is refused while another process holds its output's lock.
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 
 #include <filesystem>
 #include <ostream>
@@ -9,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "bad_inputs.h"
 #include "cli_harness.h"
+#include "common/file_lock.h"
 
 namespace fineprune::e2e {
 namespace {
@@ -210,6 +215,79 @@ TEST_P(BadInputE2e, ExitsTwoNamesTheProblemAndKeepsTheOldOutput) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, BadInputE2e, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// The shared table (bad_inputs.h), through `experiment` and through `plan`: both refuse each
+// case with exit 2 before any work, naming the file and key, and leave the output as it was.
+struct CommandCase {
+  const char* command;  // "experiment" or "plan"
+  bad_inputs::Case c;
+};
+
+void PrintTo(const CommandCase& c, std::ostream* os) { *os << c.command << "/" << c.c.name; }
+
+std::vector<CommandCase> command_cases() {
+  std::vector<CommandCase> out;
+  for (const char* command : {"experiment", "plan"}) {
+    for (const bad_inputs::Case& c : bad_inputs::cases()) out.push_back({command, c});
+  }
+  return out;
+}
+
+class BadInputEveryCommand : public ::testing::TestWithParam<CommandCase> {};
+
+TEST_P(BadInputEveryCommand, ExitsTwoBeforeAnyWorkNamingFileAndKey) {
+  const CommandCase& cc = GetParam();
+  TempDir dir;
+  const std::string case_dir = dir.file("case");
+  fs::create_directories(case_dir);
+  const bad_inputs::Prepared p = cc.c.prepare(case_dir);
+  const bool plan = std::string(cc.command) == "plan";
+  if (plan && !p.plan_reads_out) GTEST_SKIP() << "plan writes nothing: an unwritable --out is no problem to it";
+
+  const std::string out_dir = dir.file("out");
+  fs::create_directories(out_dir);
+  std::string out = out_dir + "/results.h5";
+  write_text(out, kPrecious);
+  const std::string watched = p.out.empty() ? out : (fs::is_directory(p.out) ? p.out + "/keep.txt" : "");
+  const std::string before = watched.empty() ? "" : read_bytes(watched);
+  if (!p.out.empty()) out = p.out;
+
+  std::vector<std::string> args = {cc.command, p.config, "--out", out};
+  if (!plan) args.insert(args.end(), {"--threads", "1", "--quiet"});
+  const RunResult r = run_fineprune(args, dir.path());
+
+  EXPECT_EQ(r.exit_code, 2) << "stderr:\n" << r.err;
+  for (const std::string& s : p.must_mention) {
+    EXPECT_NE(r.err.find(s), std::string::npos) << "stderr does not mention '" << s << "':\n" << r.err;
+  }
+  EXPECT_EQ(r.err.find("Exception raised from"), std::string::npos) << "a LibTorch backtrace:\n" << r.err;
+  if (!watched.empty()) EXPECT_EQ(read_bytes(watched), before) << "the existing output was changed";
+  EXPECT_EQ(list_dir(out_dir), std::vector<std::string>{"results.h5"}) << "leftover files";
+}
+
+INSTANTIATE_TEST_SUITE_P(Shared, BadInputEveryCommand, ::testing::ValuesIn(command_cases()),
+                         [](const auto& info) {
+                           return std::string(info.param.command) + "_" + info.param.c.name;
+                         });
+
+// Issue 12: an experiment aimed at an output another process writes (a sweep, say) must not
+// rename its file over that one.
+TEST(ExperimentLock, RefusedWhileAnotherProcessHoldsTheOutputsLock) {
+  TempDir dir;
+  const std::string config = bad_inputs::write_tiny_setup(dir.path());
+  const std::string out = dir.file("results.h5");
+  write_text(out, kPrecious);
+  const FileLock held(out + ".lock", out, "the test process, pid " + std::to_string(::getpid()));
+
+  const RunResult r = run_fineprune({"experiment", config, "--out", out, "--threads", "1", "--quiet"},
+                                    dir.path());
+
+  EXPECT_EQ(r.exit_code, 2) << "stderr:\n" << r.err;
+  EXPECT_NE(r.err.find(out), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the test process, pid " + std::to_string(::getpid())), std::string::npos)
+      << "the holder is not named:\n" << r.err;
+  EXPECT_EQ(read_bytes(out), kPrecious) << "the locked output was changed";
+}
 
 }  // namespace
 }  // namespace fineprune::e2e
