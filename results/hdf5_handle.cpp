@@ -22,19 +22,22 @@ std::string take_hdf5_message() {
 
 void throw_hdf5_failure(const std::string& call, const std::string& file) {
   // A checksum that HDF5 verified and found wrong (a table's Fletcher-32 filter, the 1.8
-  // format's metadata checksums) is reported wherever on the stack it was noticed.
-  bool checksum = false;
+  // format's metadata checksums), or a file shorter than its superblock says, is damage,
+  // reported wherever on the stack it was noticed.
+  bool damaged = false;
   auto visit = [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
-    if (err->desc != nullptr && std::string(err->desc).find("checksum") != std::string::npos) {
+    const std::string desc = err->desc != nullptr ? err->desc : "";
+    if (desc.find("checksum") != std::string::npos || desc.find("truncated file") != std::string::npos) {
       *static_cast<bool*>(data) = true;
     }
     return 0;
   };
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, visit, &checksum);
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, visit, &damaged);
   const std::string detail = take_hdf5_message();
-  if (checksum) {
-    throw DamagedFileError(file, "damaged: " + call + " failed its checksum (" + detail +
-                                     "): the file's bytes changed after it was written; nothing of it was used");
+  if (damaged) {
+    throw DamagedFileError(file, "damaged: " + call + " failed (" + detail +
+                                     "): the file's bytes changed after it was written (a checksum failed or it was "
+                                     "cut short); nothing of it was used");
   }
   throw IoError(file, call + " failed" + (detail.empty() ? "" : ": " + detail));
 }

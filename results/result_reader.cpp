@@ -194,6 +194,16 @@ ResultFile read_result_file(const std::string& path) {
 ResultFile read_result_file_or_snapshot(const std::string& path, std::vector<std::string>& notes) {
   try {
     return read_result_file(path);
+  } catch (const DamagedFileError& e) {
+    // A sweep's file torn by a crash, or changed on disk: its snapshot is whole (it is read
+    // with the same checks), and the note says what was read instead and why.
+    const std::string snapshot = path + ".snapshot";
+    struct stat info {};
+    if (stat(snapshot.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) throw;
+    ResultFile file = read_result_file(snapshot);
+    notes.push_back(std::string(e.what()) + "; read instead: its last snapshot, " + snapshot +
+                    " (tasks finished after it are missing here; resuming the sweep starts from it)");
+    return file;
   } catch (const InputError&) {
     throw;
   } catch (const IoError& e) {

@@ -201,7 +201,8 @@ class ResultWriter {
 
 // Reads a result file written by ResultWriter. Throws InputError naming the file when it is
 // missing, not HDF5, or not of this schema (and then the missing attribute, table or column);
-// IoError when HDF5 fails on a file of ours. `attributes` holds every string attribute of the
+// DamagedFileError (an InputError) naming the file and the table when a checksum fails or the
+// file is shorter than HDF5 recorded; IoError when HDF5 fails on a file of ours otherwise. `attributes` holds every string attribute of the
 // root group, "schema" included.
 struct ResultFile {
   std::vector<ResultRow> results;
@@ -213,7 +214,9 @@ ResultFile read_result_file(const std::string& path);
 
 // read_result_file, or, where HDF5 fails on the file (IoError: a run writing it holds it, or a
 // crash tore it) and path + ".snapshot" exists, that snapshot, always whole, with a sentence in
-// `notes` saying so. InputError as read_result_file's.
+// `notes` saying so; the same for a damaged file (DamagedFileError: a checksum failed, or it was
+// cut short), the note then naming the damage. InputError as read_result_file's, DamagedFileError
+// where there is no snapshot.
 ResultFile read_result_file_or_snapshot(const std::string& path, std::vector<std::string>& notes);
 
 // The HDF5 library this program links, "1.10.8" (a root attribute of sweep files).

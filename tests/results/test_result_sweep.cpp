@@ -348,7 +348,7 @@ TEST_F(ResultSweep, TornFileIsResumedFromItsSnapshot) {
 
   tear(file);
   const uintmax_t torn_size = fs::file_size(file);
-  EXPECT_THROW(read_result_file(file), IoError);
+  EXPECT_THROW(read_result_file(file), DamagedFileError);  // cut short: HDF5 sees the stored end
   writer = ResultWriter::open_sweep(file, {{"v", "2"}}, "fp", false);
   EXPECT_TRUE(writer->recovered_from_snapshot());
   EXPECT_EQ(writer->done_keys(), done_task_keys(saved.tasks));
@@ -364,7 +364,8 @@ TEST_F(ResultSweep, TornFileIsResumedFromItsSnapshot) {
   EXPECT_FALSE(ResultWriter::open_sweep(file, {}, "fp", false)->recovered_from_snapshot());
 }
 
-TEST_F(ResultSweep, TornFileWithoutUsableSnapshotIsIoError) {
+// Exit code 2 (the output given cannot be resumed; --fresh or another --out), never a guess.
+TEST_F(ResultSweep, TornFileWithoutUsableSnapshotIsRefused) {
   const std::string file = path("s.h5");
   {
     auto writer = ResultWriter::open_sweep(file, {}, "fp", false);
@@ -373,13 +374,14 @@ TEST_F(ResultSweep, TornFileWithoutUsableSnapshotIsIoError) {
   tear(file);
   fs::remove(file + ".snapshot");
   std::string msg =
-      message_of<IoError>([&] { ResultWriter::open_sweep(file, {}, "fp", false); });
+      message_of<DamagedFileError>([&] { ResultWriter::open_sweep(file, {}, "fp", false); });
   EXPECT_NE(msg.find("no snapshot to resume from"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--fresh"), std::string::npos) << msg;
 
   // A snapshot of another sweep is no snapshot of this one.
   ResultWriter::open_sweep(path("other.h5"), {}, "fp-other", false)->close();
   fs::copy_file(path("other.h5"), file + ".snapshot");
-  msg = message_of<IoError>([&] { ResultWriter::open_sweep(file, {}, "fp", false); });
+  msg = message_of<DamagedFileError>([&] { ResultWriter::open_sweep(file, {}, "fp", false); });
   EXPECT_NE(msg.find("written by another sweep"), std::string::npos) << msg;
   EXPECT_FALSE(fs::exists(file + ".broken")) << "nothing is moved when nothing can be recovered";
 }

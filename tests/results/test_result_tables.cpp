@@ -333,6 +333,24 @@ TEST_P(DamagedTables, ChangedDataFailsItsChecksumNamingTheTable) {
 
 INSTANTIATE_TEST_SUITE_P(EachTable, DamagedTables, ::testing::Values("results", "curves", "tasks"));
 
+// A result file cut short (a partial copy) is damage too: exit code 2, naming the file.
+TEST_F(ResultTables, TruncatedFileIsDamage) {
+  {
+    auto writer = ResultWriter::create(path("r.h5"), {});
+    writer->append_results(rows(0, 5, result_row));
+    writer->close();
+  }
+  const std::string bytes = test_support::read_bytes(path("r.h5"));
+  { std::ofstream(path("r.h5"), std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() / 2); }
+  try {
+    read_result_file(path("r.h5"));
+    FAIL() << "a truncated file was read";
+  } catch (const DamagedFileError& e) {
+    EXPECT_NE(std::string(e.what()).find(path("r.h5")), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+}
+
 // The file's structure is checksummed too (the HDF5 1.8 format): a changed byte in the root
 // group's header, where the attributes' names live, is damage as well.
 TEST_F(ResultTables, ChangedFileStructureIsDamage) {
