@@ -17,15 +17,21 @@ namespace {
 
 constexpr int64_t kClasses = 4;
 
-// Four classes told apart by which quadrant of the image is bright, plus noise.
-TensorSet quadrant_set(int64_t n, ImageShape s, uint64_t seed) {
+// Four classes told apart by which quadrant of the image is bright, plus noise. With
+// `by_brightness`, by how bright the whole image is instead: a head that averages the pruned
+// layer over positions (global_pool) cannot tell quadrants apart.
+TensorSet quadrant_set(int64_t n, ImageShape s, uint64_t seed, bool by_brightness = false) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   torch::Tensor x = torch::rand({n, s.channels, s.height, s.width}, gen) * 0.4;
   const torch::Tensor y = torch::arange(n, torch::kInt64).remainder(kClasses);
   const int64_t h2 = s.height / 2, w2 = s.width / 2;
   for (int64_t i = 0; i < n; ++i) {
     const int64_t q = i % kClasses;
-    x[i].slice(1, (q / 2) * h2, (q / 2 + 1) * h2).slice(2, (q % 2) * w2, (q % 2 + 1) * w2) += 0.5;
+    if (by_brightness) {
+      x[i] += 0.2 * static_cast<double>(q);
+    } else {
+      x[i].slice(1, (q / 2) * h2, (q / 2 + 1) * h2).slice(2, (q % 2) * w2, (q % 2 + 1) * w2) += 0.5;
+    }
   }
   return {x.clamp(0, 1), y};
 }
@@ -39,6 +45,9 @@ struct CurveCase {
   // path so much that pruning conv4 flips no prediction. Scaling conv4 (weights and bias; ReLU
   // is positively homogeneous) by this factor after training makes the prunable layer matter.
   double amplify = 1.0;
+  std::string head = "flatten";  // small_cnn: how the pruned layer reaches the dense head
+  bool by_brightness = false;    // classes by brightness, not by quadrant (see quadrant_set)
+  int64_t epochs = 10;           // of the backdoored training
 };
 
 std::ostream& operator<<(std::ostream& os, const CurveCase& c) { return os << c.label; }
@@ -48,6 +57,7 @@ ModelRecipe recipe_of(const CurveCase& c) {
   spec.name = c.name;
   spec.widths = c.widths;
   spec.hidden = 16;
+  spec.head = c.head;
   return {spec, c.shape, kClasses};
 }
 
@@ -76,9 +86,9 @@ Backdoored backdoored(const CurveCase& c) {
   const AttackSpec a = patch_attack();
   const auto trigger = make_trigger(a.trigger, c.shape);
   const PoisonedSet train =
-      poison_training_set(quadrant_set(160, c.shape, 1), a, *trigger, kClasses, 1);
+      poison_training_set(quadrant_set(160, c.shape, 1, c.by_brightness), a, *trigger, kClasses, 1);
   TrainSpec spec;
-  spec.epochs = 10;
+  spec.epochs = c.epochs;
   spec.batch_size = 16;
   spec.lr = 0.02;
   train_model(*b.model, train.data, spec, 1);
@@ -88,8 +98,8 @@ Backdoored backdoored(const CurveCase& c) {
       if (p.key().rfind("conv4.", 0) == 0) p.value().mul_(c.amplify);
     }
   }
-  b.eval.validation = quadrant_set(60, c.shape, 2);
-  b.eval.test = quadrant_set(60, c.shape, 3);
+  b.eval.validation = quadrant_set(60, c.shape, 2, c.by_brightness);
+  b.eval.test = quadrant_set(60, c.shape, 3, c.by_brightness);
   b.eval.triggered = triggered_test_set(b.eval.test, a, *trigger, kClasses);
   return b;
 }
@@ -198,6 +208,8 @@ TEST_P(PruningCurveTest, IncrementalEqualsNaive) {
 INSTANTIATE_TEST_SUITE_P(
     Models, PruningCurveTest,
     ::testing::Values(CurveCase{"small_cnn", "small_cnn", {1, 28, 28}, {8, 16, 16}},
+                      CurveCase{"small_cnn_max_pool", "small_cnn", {1, 28, 28}, {8, 16, 16}, 1.0, "max_pool"},
+                      CurveCase{"small_cnn_global_pool", "small_cnn", {1, 28, 28}, {8, 16, 16}, 1.0, "global_pool", true, 40},
                       CurveCase{"deepid", "deepid", {3, 55, 47}, {8, 16, 16, 16}, 10.0},
                       CurveCase{"vgg", "vgg", {3, 32, 32}, {8, 8, 16, 16}},
                       CurveCase{"vgg_one_stage", "vgg", {3, 32, 32}, {16}}),

@@ -45,6 +45,8 @@ inline std::vector<ModelCase> model_cases() {
        "conv3.bias"},
       {"small_cnn_global_pool", "small_cnn", {1, 28, 28}, {4, 8, 8}, 16, {"conv3.weight", "conv3.bias"},
        {}, "conv3.bias", "global_pool"},
+      {"small_cnn_max_pool", "small_cnn", {1, 28, 28}, {4, 8, 8}, 16, {"conv3.weight", "conv3.bias"},
+       {}, "conv3.bias", "max_pool"},
       {"vgg", "vgg", {3, 32, 32}, {4, 4, 8, 8}, 16,
        {"conv4.weight", "conv4.bias", "bn4.weight", "bn4.bias"},
        {"bn4.running_mean", "bn4.running_var"}, "bn4.bias"},

@@ -12,7 +12,7 @@ namespace fineprune {
 
 std::shared_ptr<PrunableNet> make_model(const ModelSpec& spec, ImageShape in, int64_t num_classes) {
   if (spec.name == "small_cnn") {
-    return std::make_shared<SmallCnn>(in, num_classes, spec.widths, spec.hidden, spec.head == "global_pool");
+    return std::make_shared<SmallCnn>(in, num_classes, spec.widths, spec.hidden, small_cnn_head_from_string(spec.head));
   }
   if (spec.name == "vgg") return std::make_shared<Vgg>(in, num_classes, spec.widths, spec.hidden);
   if (spec.name == "preact_resnet18") {

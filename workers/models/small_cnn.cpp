@@ -7,16 +7,30 @@ namespace fineprune {
 
 namespace nn = torch::nn;
 
+SmallCnnHead small_cnn_head_from_string(const std::string& text, const std::string& key) {
+  if (text == "flatten") return SmallCnnHead::kFlatten;
+  if (text == "max_pool") return SmallCnnHead::kMaxPool;
+  if (text == "global_pool") return SmallCnnHead::kGlobalPool;
+  throw InputError(key + ": unknown head '" + text + "' (flatten, max_pool or global_pool)");
+}
+
 SmallCnn::SmallCnn(ImageShape in, int64_t num_classes, std::vector<int64_t> widths, int64_t hidden,
-                   bool global_pool)
-    : PrunableNet("small_cnn", widths.empty() ? 64 : widths.back()), global_pool_(global_pool) {
+                   SmallCnnHead head)
+    : PrunableNet("small_cnn", widths.empty() ? 64 : widths.back()), head_(head) {
   if (widths.empty()) widths = {32, 64, 64};
   if (widths.size() != 3) throw InputError("model.widths: small_cnn takes 3 widths");
   if (hidden == 0) hidden = 128;
   conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(in.channels, widths[0], 3).padding(1)));
   conv2_ = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(widths[0], widths[1], 3).padding(1)));
   conv3_ = register_module("conv3", nn::Conv2d(nn::Conv2dOptions(widths[1], widths[2], 3).padding(1)));
-  const int64_t flat = global_pool ? widths[2] : widths[2] * (in.height / 4) * (in.width / 4);
+  const int64_t side_h = in.height / 4, side_w = in.width / 4;  // after the two 2x2 pools
+  const int64_t flat = head == SmallCnnHead::kGlobalPool ? widths[2]
+                       : head == SmallCnnHead::kMaxPool  ? widths[2] * (side_h / 2) * (side_w / 2)
+                                                         : widths[2] * side_h * side_w;
+  if (flat == 0) {
+    throw InputError("model.head: the " + std::to_string(side_h) + "x" + std::to_string(side_w) +
+                     " map of the pruned layer is too small to max-pool (images of at least 8x8 needed)");
+  }
   fc1_ = register_module("fc1", nn::Linear(flat, hidden));
   fc2_ = register_module("fc2", nn::Linear(hidden, num_classes));
 }
@@ -27,7 +41,8 @@ TrunkOutput SmallCnn::trunk_raw(const torch::Tensor& x) {
   torch::Tensor h = torch::relu(torch::max_pool2d(conv1_->forward(x), 2));
   h = torch::relu(torch::max_pool2d(conv2_->forward(h), 2));
   torch::Tensor act = torch::relu(conv3_->forward(h));
-  if (global_pool_) act = torch::adaptive_avg_pool2d(act, {1, 1});
+  if (head_ == SmallCnnHead::kGlobalPool) act = torch::adaptive_avg_pool2d(act, {1, 1});
+  if (head_ == SmallCnnHead::kMaxPool) act = torch::max_pool2d(act, 2);
   return {act, {}};
 }
 

@@ -2,6 +2,8 @@
 // last one prunable, and a two-layer dense head.
 #pragma once
 
+#include <string>
+
 #include "workers/models/prunable_net.h"
 
 namespace fineprune {
@@ -12,13 +14,25 @@ struct ImageShape {
   int64_t width;
 };
 
-// conv(w0)-ReLU-pool2, conv(w1)-ReLU-pool2, conv(w2)-ReLU [prunable] (optionally averaged over
-// positions), dense(hidden)-ReLU, dense(K).
+// How the pruned layer's activation reaches the dense head (`model.head`).
+enum class SmallCnnHead {
+  kFlatten,     // every position of every channel (7x7 on 28x28 images)
+  kMaxPool,     // a 2x2 max-pool first, as the usual small CNNs do (7x7 -> 3x3: the last row and
+                // column are dropped, floor division)
+  kGlobalPool,  // each channel averaged over its positions
+};
+
+// "flatten" | "max_pool" | "global_pool"; InputError naming `key` for anything else.
+SmallCnnHead small_cnn_head_from_string(const std::string& text, const std::string& key = "model.head");
+
+// conv(w0)-ReLU-pool2, conv(w1)-ReLU-pool2, conv(w2)-ReLU [prunable] (then pooled as `head`
+// says), dense(hidden)-ReLU, dense(K). The pooling is part of the trunk, per channel, so a pruned
+// channel still contributes nothing and the head stays affine in each channel (the exact
+// incremental pruning curve).
 class SmallCnn : public PrunableNet {
  public:
-  // global_pool: average the prunable layer over positions before the head (else flatten it).
   SmallCnn(ImageShape in, int64_t num_classes, std::vector<int64_t> widths, int64_t hidden,
-           bool global_pool = false);
+           SmallCnnHead head = SmallCnnHead::kFlatten);
   torch::Tensor head_rest(const torch::Tensor& z) override;
 
  protected:
@@ -29,7 +43,7 @@ class SmallCnn : public PrunableNet {
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
-  bool global_pool_ = false;
+  SmallCnnHead head_ = SmallCnnHead::kFlatten;
 };
 
 }  // namespace fineprune
