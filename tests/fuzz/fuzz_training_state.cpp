@@ -1,0 +1,80 @@
+// Fuzz target: load_training_state (workers/training/training_state.cpp): a model, the SGD
+// optimiser's momentum buffers and the epoch count in one LibTorch archive.
+//
+// Input: the state file. Seeds: states save_training_state writes after 0, 1 and 2 optimiser
+// steps (no momentum buffers yet, then some), and one of a model of another shape.
+#include <torch/torch.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "fuzz_support.h"
+#include "workers/models/small_cnn.h"
+#include "workers/training/training_state.h"
+
+namespace {
+
+// F2 (reported, not fixed yet): load_training_state catches only c10::Error, but loading a damaged
+// archive also throws other std::exceptions, which escape: torch::jit::ErrorReport and
+// std::runtime_error when the archive's TorchScript source (code/__torch__/*.py, compiled by
+// InputArchive::load_from) does not parse, std::out_of_range from Module::load / the optimiser's
+// load when an entry is missing.
+// TODO(F2): drop this once the loader turns every std::exception into IoError.
+const char* known_findings(const std::exception&) { return "F2"; }
+
+// The F2 reproducer: a valid file with its first "class " in the TorchScript source made "klass ".
+std::string unparsable_source(const std::string& valid_path) {
+  std::ifstream in(valid_path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t at = bytes.find("class ");
+  if (at == std::string::npos) fineprune::fuzz::finding("F2 reproducer: no TorchScript class");
+  bytes[at] = 'k';
+  return bytes;
+}
+
+std::shared_ptr<fineprune::SmallCnn> small_model(int64_t width = 2) {
+  return std::make_shared<fineprune::SmallCnn>(fineprune::ImageShape{1, 8, 8}, 3,
+                                               std::vector<int64_t>{2, 2, width}, 4);
+}
+
+torch::optim::SGD sgd(fineprune::SmallCnn& model) {
+  return torch::optim::SGD(model.parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+}
+
+void write_seeds(const std::string& dir) {
+  for (int steps = 0; steps < 3; ++steps) {
+    auto model = small_model();
+    auto optimizer = sgd(*model);
+    for (int s = 0; s < steps; ++s) {
+      optimizer.zero_grad();
+      model->forward(torch::rand({2, 1, 8, 8})).sum().backward();
+      optimizer.step();
+    }
+    fineprune::save_training_state(dir + "/after-" + std::to_string(steps) + "-steps.pt", *model,
+                                   optimizer, steps);
+  }
+  auto wider = small_model(3);
+  auto optimizer = sgd(*wider);
+  fineprune::save_training_state(dir + "/wider.pt", *wider, optimizer, 1);
+  fineprune::fuzz::write_seed(dir, "regression-F2-unparsable-source.pt",
+                              unparsable_source(dir + "/after-1-steps.pt"));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  torch::set_num_threads(1);
+  fineprune::fuzz::write_seeds_if_asked(write_seeds);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const std::shared_ptr<fineprune::SmallCnn> model = small_model();
+  static torch::optim::SGD optimizer = sgd(*model);
+  static const std::string path = fineprune::fuzz::scratch_path("state.pt");
+  fineprune::fuzz::write_bytes(path, data, size);
+  fineprune::fuzz::expect_clean(
+      [&] { fineprune::load_training_state(path, *model, optimizer); }, known_findings);
+  return 0;
+}
