@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fuzz_support.h"
+#include "zip_crc.h"
 #include "workers/models/small_cnn.h"
 #include "workers/training/training_state.h"
 
@@ -74,6 +75,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static torch::optim::SGD optimizer = sgd(*model);
   static const std::string path = fineprune::fuzz::scratch_path("state.pt");
   fineprune::fuzz::write_bytes(path, data, size);
+  // TODO(F6): keep this skip while libtorch parses archives without checking their CRCs.
+  if (!fineprune::fuzz::strict() && fineprune::fuzz::zip_has_bad_crc(data, size)) {
+    fineprune::fuzz::known_finding("F6", "an entry fails its CRC: not given to libtorch");
+    return 0;
+  }
   fineprune::fuzz::expect_clean(
       [&] { fineprune::load_training_state(path, *model, optimizer); }, known_findings);
   return 0;
