@@ -3,7 +3,9 @@
 // the `experiment` and `plan` tests (tests/cli) and the `mpirun ... run` test (tests/mpi).
 #pragma once
 
+#include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fineprune::bad_inputs {
@@ -20,6 +22,9 @@ struct Case {
   const char* name;
   Prepared (*prepare)(const std::string& dir);  // dir: an empty folder of the case's own
 };
+
+// GoogleTest prints a case by its name.
+inline void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 // Every case; none needs the Fashion-MNIST files.
 const std::vector<Case>& cases();

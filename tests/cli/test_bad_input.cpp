@@ -15,6 +15,7 @@
 #include "bad_inputs.h"
 #include "cli_harness.h"
 #include "common/file_lock.h"
+#include "tests/data/fixtures.h"
 
 namespace fineprune::e2e {
 namespace {
@@ -261,7 +262,7 @@ TEST_P(BadInputEveryCommand, ExitsTwoBeforeAnyWorkNamingFileAndKey) {
     EXPECT_NE(r.err.find(s), std::string::npos) << "stderr does not mention '" << s << "':\n" << r.err;
   }
   EXPECT_EQ(r.err.find("Exception raised from"), std::string::npos) << "a LibTorch backtrace:\n" << r.err;
-  if (!watched.empty()) EXPECT_EQ(read_bytes(watched), before) << "the existing output was changed";
+  if (!watched.empty()) EXPECT_TRUE(read_bytes(watched) == before) << "the existing output was changed";
   EXPECT_EQ(list_dir(out_dir), std::vector<std::string>{"results.h5"}) << "leftover files";
 }
 
@@ -286,7 +287,30 @@ TEST(ExperimentLock, RefusedWhileAnotherProcessHoldsTheOutputsLock) {
   EXPECT_NE(r.err.find(out), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("the test process, pid " + std::to_string(::getpid())), std::string::npos)
       << "the holder is not named:\n" << r.err;
-  EXPECT_EQ(read_bytes(out), kPrecious) << "the locked output was changed";
+  EXPECT_TRUE(read_bytes(out) == kPrecious) << "the locked output was changed";
+}
+
+// A results file cut short (a copy that stopped halfway) is the user's bad input to plan, which
+// only reads it: exit 2 naming it, not 1.
+TEST(PlanBadOut, TruncatedResultFileIsExitTwo) {
+  TempDir dir;
+  const std::string config = bad_inputs::write_tiny_setup(dir.path());
+  const std::string whole = dir.file("whole.h5");
+  {
+    test::H5Writer h5(whole);
+    const std::vector<float> values(4096, 1.0f);
+    h5.add("results", {4096}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, values.data());
+  }
+  const std::string bytes = read_bytes(whole);
+  const std::string out = dir.file("results.h5");
+  write_text(out, bytes.substr(0, bytes.size() / 3));
+  const std::string before = read_bytes(out);
+
+  const RunResult r = run_fineprune({"plan", config, "--out", out}, dir.path());
+
+  EXPECT_EQ(r.exit_code, 2) << "stderr:\n" << r.err;
+  EXPECT_NE(r.err.find(out), std::string::npos) << r.err;
+  EXPECT_EQ(read_bytes(out), before);
 }
 
 }  // namespace
