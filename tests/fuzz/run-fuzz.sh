@@ -3,7 +3,7 @@
 # bounded number of iterations on seeds it generates itself.
 #
 #   tests/fuzz/run-fuzz.sh [ITERATIONS [TARGET...]]    default: 2000 runs of every target
-#   tests/fuzz/run-fuzz.sh --build-only
+#   tests/fuzz/run-fuzz.sh --build-only [TARGET...]
 #   tests/fuzz/run-fuzz.sh --run-only [ITERATIONS [TARGET...]]   (what --build-only built)
 #   tests/fuzz/run-fuzz.sh --regressions [TARGET...]   (the generated reproducers of past
 #       findings, with FINEPRUNE_FUZZ_STRICT=1: fails while a known finding is not fixed)
@@ -32,7 +32,7 @@ case "${1:-}" in
   --run-only) run_only=1; shift ;;
   --regressions) regressions=1 run_only=1; shift ;;
 esac
-if [[ $regressions -eq 0 && $# -gt 0 ]]; then iterations="$1"; shift; fi
+if [[ "${1:-}" =~ ^[0-9]+$ ]]; then iterations="$1"; shift; fi
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 
