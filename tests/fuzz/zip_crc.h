@@ -9,7 +9,6 @@
 
 #include <zlib.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -22,7 +21,8 @@ inline uint32_t le(const uint8_t* p, int bytes) {
   return v;
 }
 
-// CRC-32 of a raw deflate stream's output, or false when it does not inflate within `limit`.
+// CRC-32 of a raw deflate stream's output, or false when it does not inflate to exactly `limit`
+// bytes.
 inline bool inflated_crc(const uint8_t* data, size_t size, size_t limit, uint32_t& crc) {
   std::vector<unsigned char> out(limit + 1);
   z_stream z{};
@@ -34,7 +34,7 @@ inline bool inflated_crc(const uint8_t* data, size_t size, size_t limit, uint32_
   const int r = inflate(&z, Z_FINISH);
   const size_t produced = z.total_out;
   inflateEnd(&z);
-  if (r != Z_STREAM_END || produced > limit) return false;
+  if (r != Z_STREAM_END || produced != limit) return false;
   crc = crc32(0L, out.data(), static_cast<uInt>(produced));
   return true;
 }
@@ -59,9 +59,10 @@ inline bool zip_fully_verified(const uint8_t* data, size_t size) {
     if (begin > size || stored > size - begin) return false;
     uint32_t found = 0;
     if (method == 0) {
+      if (unpacked != stored) return false;  // libtorch allocates the unpacked size (F9)
       found = crc32(0L, data + begin, static_cast<uInt>(stored));
-    } else if (method != 8 ||
-               !inflated_crc(data + begin, stored, std::min<uint64_t>(unpacked, 1 << 20), found)) {
+    } else if (method != 8 || unpacked > (1 << 20) ||  // libtorch allocates the unpacked size (F9)
+               !inflated_crc(data + begin, stored, unpacked, found)) {
       return false;
     }
     if (found != crc) return false;
