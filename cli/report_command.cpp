@@ -77,10 +77,15 @@ void write_atomically(const std::string& out, const std::string& text) {
 
 int run_report_command(const ReportOptions& options) {
   const ReportFormat format = report_format_from_string(options.format);
-  std::optional<FileLock> out_lock;  // the report's own output, as every writer of an output does
+  // A path that a fineprune writer uses (run, experiment and merge leave <out>.lock beside
+  // their output) is locked as they lock it, so a report never replaces a file a run is
+  // writing; a plain report file gets no lock file of its own.
+  std::optional<FileLock> out_lock;
   if (!options.out_path.empty()) {
     check_out_path(options.out_path);
-    out_lock.emplace(options.out_path + ".lock", options.out_path, this_process_description());
+    if (fs::exists(options.out_path + ".lock")) {
+      out_lock.emplace(options.out_path + ".lock", options.out_path, this_process_description());
+    }
   }
   if (!options.plot_dir.empty() && fs::exists(options.plot_dir) && !fs::is_directory(options.plot_dir)) {
     throw InputError("--plot: " + options.plot_dir + ": exists and is not a folder");

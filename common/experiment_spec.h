@@ -45,7 +45,8 @@ struct ModelSpec {
   std::vector<int64_t> widths;     // conv widths; empty = the model's default; last = prunable
   int64_t hidden = 0;              // width of the first dense layer; 0 = the model's default
   // small_cnn only: how the pruned layer reaches the dense head. "flatten": every position of
-  // every channel; "global_pool": each channel averaged over positions first.
+  // every channel; "max_pool": a 2x2 max-pool first (7x7 -> 3x3 on 28x28 images: the last row
+  // and column are dropped); "global_pool": each channel averaged over positions first.
   std::string head = "flatten";
 };
 
@@ -63,7 +64,7 @@ struct TriggerSpec {
   std::string type = "patch";  // patch | blend | mask | sig | wanet
   // patch
   int64_t size = 3;
-  std::string position = "bottom_right";  // top_left | top_right | bottom_left | bottom_right
+  std::string position = "bottom_right";  // top_left | top_right | bottom_left | bottom_right | center
   int64_t margin = 1;                     // pixels between patch and image border
   std::string style = "checkerboard";     // solid | checkerboard
   double value = 1.0;                     // solid patch intensity (0..1)

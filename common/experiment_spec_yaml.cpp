@@ -129,7 +129,7 @@ void read_model(const Field& f, ModelSpec& model) {
   read_into(m.get("hidden"), model.hidden);
   check_at_least(m.get("hidden"), model.hidden, int64_t{0});
   read_into(m.get("head"), model.head);
-  check_one_of(m.get("head"), model.head, {"flatten", "global_pool"});
+  check_one_of(m.get("head"), model.head, {"flatten", "max_pool", "global_pool"});
   // The models' own rules, so a file is refused before any data is read.
   const size_t want = model.name == "small_cnn" ? 3 : model.name == "vgg" ? 0 : 4;
   if (want != 0 && !model.widths.empty() && model.widths.size() != want) {
@@ -162,7 +162,7 @@ void read_trigger(const Field& f, const std::filesystem::path& base_dir, Trigger
   read_name(m.get("type"), t.type, known_trigger_types());
   read_into(m.get("size"), t.size);
   check_at_least(m.get("size"), t.size, int64_t{1});
-  read_name(m.get("position"), t.position, {"top_left", "top_right", "bottom_left", "bottom_right"});
+  read_name(m.get("position"), t.position, {"top_left", "top_right", "bottom_left", "bottom_right", "center"});
   read_into(m.get("margin"), t.margin);
   check_at_least(m.get("margin"), t.margin, int64_t{0});
   read_name(m.get("style"), t.style, {"solid", "checkerboard"});

@@ -67,6 +67,20 @@ TEST(PatchTrigger, CheckerboardAtEachCornerWithMargin) {
   }
 }
 
+// "center": over the middle of the image (where the object is), the margin unused.
+TEST(PatchTrigger, CenteredPatchCoversTheMiddle) {
+  TriggerSpec s = patch_spec("center", 4, 1);
+  s.style = "solid";
+  const auto trigger = make_trigger(s, {1, 28, 28});
+  const torch::Tensor out = trigger->apply(torch::zeros({1, 1, 28, 28}));
+  const torch::Tensor on = out[0][0].nonzero();
+  ASSERT_EQ(on.size(0), 16);
+  EXPECT_EQ(on.select(1, 0).min().item<int64_t>(), 12);  // rows 12..15 of 0..27
+  EXPECT_EQ(on.select(1, 0).max().item<int64_t>(), 15);
+  EXPECT_EQ(on.select(1, 1).min().item<int64_t>(), 12);
+  EXPECT_EQ(on.select(1, 1).max().item<int64_t>(), 15);
+}
+
 TEST(PatchTrigger, SolidSquareOfValue) {
   TriggerSpec s = patch_spec("top_left", 2, 0);
   s.style = "solid";

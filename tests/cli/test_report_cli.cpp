@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli_harness.h"
+#include "common/file_lock.h"
 #include "png_pixels.h"
 #include "results/plots.h"
 #include "results/result_tables.h"
@@ -80,6 +81,18 @@ TEST(ReportE2e, CsvAndLatexToFilesWithFilters) {
   EXPECT_EQ(latex.find(" & finetune & "), std::string::npos);
   EXPECT_NE(latex.find("badnets & fineprune & stop 4pt & 3"), std::string::npos) << latex;
   EXPECT_EQ(list_dir(f.out_dir), (std::vector<std::string>{"table.csv", "table.tex"}));  // no temporaries
+}
+
+// --out naming a file a run writes (its <out>.lock beside it, held): refused, the file untouched.
+TEST(ReportE2e, OutputARunIsWritingIsRefused) {
+  const ReportFiles f;
+  const std::string target = f.out_dir + "/sweep.h5";
+  write_text(target, "a sweep's file, being written");
+  const FileLock held(target + ".lock", target, "a sweep of this test, pid 4242");
+  const RunResult r = f.report({"--out", target});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("pid 4242"), std::string::npos) << r.err;
+  EXPECT_EQ(read_bytes(target), "a sweep's file, being written");
 }
 
 // What a figure must show inside its plot frame, which ends where the legend's margin begins

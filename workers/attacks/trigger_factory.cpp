@@ -31,15 +31,20 @@ torch::Tensor picture_as(const std::string& path, ImageShape shape) {
 }
 
 std::unique_ptr<Trigger> make_patch(const TriggerSpec& s, ImageShape shape) {
-  if (s.size + s.margin > shape.height || s.size + s.margin > shape.width) {
+  const int64_t margin = s.position == "center" ? 0 : s.margin;  // a centred patch has none
+  if (s.size + margin > shape.height || s.size + margin > shape.width) {
     throw InputError("trigger.size: a " + std::to_string(s.size) + "-pixel patch with margin " +
                      std::to_string(s.margin) + " does not fit " + std::to_string(shape.height) +
                      "x" + std::to_string(shape.width) + " images");
   }
   const bool top = s.position.rfind("top", 0) == 0;
   const bool left = s.position.find("left") != std::string::npos;
-  const int64_t row = top ? s.margin : shape.height - s.margin - s.size;
-  const int64_t col = left ? s.margin : shape.width - s.margin - s.size;
+  int64_t row = top ? s.margin : shape.height - s.margin - s.size;
+  int64_t col = left ? s.margin : shape.width - s.margin - s.size;
+  if (s.position == "center") {  // over the object, as the paper's triggers are
+    row = (shape.height - s.size) / 2;
+    col = (shape.width - s.size) / 2;
+  }
   torch::Tensor mask = torch::zeros({1, shape.height, shape.width});
   torch::Tensor pattern = torch::zeros({shape.channels, shape.height, shape.width});
   mask.slice(1, row, row + s.size).slice(2, col, col + s.size).fill_(1.0);

@@ -177,7 +177,8 @@ DataFacts check_data(const ExperimentSpec& spec) {
                             std::to_string(facts.num_classes - 1) + ")");
     }
     const TriggerSpec& t = a.trigger;
-    if (t.type == "patch" && (t.size + t.margin > facts.height || t.size + t.margin > facts.width)) {
+    const int64_t margin = t.position == "center" ? 0 : t.margin;  // a centred patch has none
+    if (t.type == "patch" && (t.size + margin > facts.height || t.size + margin > facts.width)) {
       throw ConfigError(file, at + "trigger.size",
                         std::to_string(t.size) + " with margin " + std::to_string(t.margin) +
                             " is larger than the " + image_size + " images");
