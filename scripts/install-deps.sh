@@ -14,6 +14,7 @@ packages=(
   dataset-fashion-mnist
   python3-h5py python3-pandas python3-tables
   slurm-wlm munge
+  clang libclang-rt-14-dev  # the `fuzz` tests: clang++ with libFuzzer (tests/fuzz/)
 )
 # Benchmarks compare against PyTorch's Python API; only install it when asked (it is large).
 if [[ "${FINEPRUNE_WITH_PYTORCH:-0}" == "1" ]]; then

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/hash.h"
 #include "common/experiment_spec.h"
 #include "tests/support/temp_files.h"
 #include "workers/models/model_factory.h"
@@ -64,10 +65,38 @@ TEST(TrainingState, SavedStateLoadsBackIntoAFreshModelInANewFolder) {
   EXPECT_EQ(load_training_state(dir.file("nothing.state"), *again, opt2), -1);
 }
 
+// A state whose bytes changed after it was saved is never parsed (LibTorch crashes on some
+// damaged archives): it is dropped with a warning, and the phase trains from its first epoch.
+TEST(TrainingState, DamagedStateIsDiscardedNotLoaded) {
+  TempDir dir;
+  const std::string path = dir.file("train.state");
+  auto model = small({4, 8, 8}, 1);
+  auto opt = sgd(*model);
+  save_training_state(path, *model, opt, 2);
+  ASSERT_TRUE(std::filesystem::exists(path + ".sha256"));
+  std::string bytes = test_support::read_bytes(path);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  auto fresh = small({4, 8, 8}, 2);
+  auto opt2 = sgd(*fresh);
+  const torch::Tensor before = fresh->parameters()[0].clone();
+  EXPECT_EQ(load_training_state(path, *fresh, opt2), -1);
+  EXPECT_TRUE(torch::equal(fresh->parameters()[0], before));  // nothing was loaded
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(path + ".sha256"));
+
+  // Garbage without a digest beside it: the same.
+  std::ofstream(path) << "not a checkpoint";
+  EXPECT_EQ(load_training_state(path, *fresh, opt2), -1);
+}
+
+// Garbage with a matching digest (so not changed on disk, but not a state either) is an
+// IoError naming the file and how to get past it.
 TEST(TrainingState, CorruptFileIsAnIoErrorNamingIt) {
   TempDir dir;
   const std::string path = dir.file("train.state");
   std::ofstream(path) << "not a checkpoint";
+  std::ofstream(path + ".sha256") << sha256_hex("not a checkpoint") << "\n";
   auto model = small({4, 8, 8}, 1);
   auto opt = sgd(*model);
   try {

@@ -98,6 +98,23 @@ void open_dataset(hid_t file, const std::string& path, const std::string& key, D
   d.type_class = H5Tget_class(d.type.get());
   d.type_size = H5Tget_size(d.type.get());
   d.is_signed = d.type_class == H5T_INTEGER && H5Tget_sign(d.type.get()) == H5T_SGN_2;
+  // A chunk larger than a fixed-size dataset overruns libhdf5's own buffers in H5Dread (fuzzing
+  // finding F3): refused before anything is read.
+  Handle dcpl(H5Dget_create_plist(d.ds.get()), H5Pclose);
+  if (dcpl.ok() && H5Pget_layout(dcpl.get()) == H5D_CHUNKED && rank > 0) {
+    std::vector<hsize_t> chunk(static_cast<size_t>(rank));
+    std::vector<hsize_t> max_dims(static_cast<size_t>(rank));
+    if (H5Pget_chunk(dcpl.get(), rank, chunk.data()) != rank ||
+        H5Sget_simple_extent_dims(space.get(), nullptr, max_dims.data()) < 0) {
+      throw DataError(path, d.where + ": cannot read its chunk layout: " + hdf5_message());
+    }
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      if (chunk[i] == 0 || (max_dims[i] != H5S_UNLIMITED && chunk[i] > std::max<hsize_t>(max_dims[i], 1))) {
+        throw DataError(path, d.where + ": chunk dimension " + std::to_string(i) + " is " + std::to_string(chunk[i]) +
+                                  ", beyond the dataset's " + std::to_string(max_dims[i]) + " (a damaged file)");
+      }
+    }
+  }
 }
 
 std::string shape_text(const std::vector<hsize_t>& dims) {

@@ -42,8 +42,9 @@ void check_shapes(torch::nn::Module& module, torch::serialize::InputArchive& arc
   }
 }
 
-// The whole file, IoError naming it when it cannot be read.
-std::string read_bytes(const std::string& path) {
+}  // namespace
+
+std::string read_file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(path, std::string("cannot open: ") + std::strerror(errno));
   std::ostringstream bytes;
@@ -52,9 +53,7 @@ std::string read_bytes(const std::string& path) {
   return bytes.str();
 }
 
-}  // namespace
-
-std::string file_sha256(const std::string& path) { return sha256_hex(read_bytes(path)); }
+std::string file_sha256(const std::string& path) { return sha256_hex(read_file_bytes(path)); }
 
 std::string save_archive(torch::serialize::OutputArchive& archive, const std::string& path, const std::string& what) {
   // Two groups may save the same model at once (each trained it after finding none): each writes
@@ -105,7 +104,7 @@ std::string save_checkpoint(PrunableNet& model, const std::string& path) {
 void load_checkpoint(PrunableNet& model, const std::string& path, const std::string& expected_sha256) {
   if (!std::filesystem::exists(path)) throw IoError(path, "checkpoint does not exist");
   // Read once: the bytes that are hashed are the bytes that are loaded.
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = read_file_bytes(path);
   if (!expected_sha256.empty()) {
     const std::string found = sha256_hex(bytes);
     if (found != expected_sha256) {
@@ -120,6 +119,12 @@ void load_checkpoint(PrunableNet& model, const std::string& path, const std::str
     load_model_archive(model, archive, path);
   } catch (const c10::Error& e) {
     throw IoError(path, std::string("cannot read checkpoint: ") + e.what_without_backtrace());
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // LibTorch's importer throws other types on damaged archives (its script parser's
+    // ErrorReport, std::out_of_range, std::runtime_error): fuzzing finding F1.
+    throw IoError(path, std::string("cannot read checkpoint: ") + e.what());
   }
 }
 

@@ -20,6 +20,8 @@ void load_checkpoint(PrunableNet& model, const std::string& path, const std::str
 
 // The SHA-256 (hex) of a file's bytes. IoError naming it when it cannot be read.
 std::string file_sha256(const std::string& path);
+// A file's bytes. IoError naming it when it cannot be read.
+std::string read_file_bytes(const std::string& path);
 
 // The pieces of both, for files that hold a model among other things (workers/training/
 // training_state.h): writes `archive` to a temporary file and renames it onto `path` (IoError

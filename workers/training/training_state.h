@@ -14,14 +14,16 @@
 
 namespace fineprune {
 
-// Writes atomically ("<path>.tmp", then rename), making its folder if needed. Throws IoError
-// naming the file.
+// Writes atomically ("<path>.tmp", then rename), making its folder if needed, then the file's
+// SHA-256 into "<path>.sha256". Throws IoError naming the file.
 void save_training_state(const std::string& path, PrunableNet& model, torch::optim::SGD& optimizer,
                          int64_t epochs_done);
 
 // Loads a state saved by save_training_state into `model` and `optimizer` and returns the
-// epochs done; -1 when `path` does not exist. Throws IoError naming the file when it is corrupt
-// or of another architecture.
+// epochs done; -1 when `path` does not exist, and also when its bytes do not match the digest
+// beside it (or that is missing): the state is then removed with a warning on stderr, and the
+// phase trains from its first epoch (the same model). Throws IoError naming the file when it
+// matches its digest but cannot be read or is of another architecture.
 int64_t load_training_state(const std::string& path, PrunableNet& model, torch::optim::SGD& optimizer);
 
 }  // namespace fineprune
