@@ -73,8 +73,10 @@ int run_plan_command(const PlanOptions& options) {
       ++done_by_kind[to_string(t.kind)];
     }
   }
-  std::cout << "sweep " << spec.name << " (" << options.spec_path << "): " << spec.attacks.size()
-            << " attacks x " << spec.seeds.size() << " seeds, defenses";
+  const bool listed = !spec.models.empty();  // a `models:` list: the model axis is shown
+  std::cout << "sweep " << spec.name << " (" << options.spec_path << "): ";
+  if (listed) std::cout << spec.models.size() << " models x ";
+  std::cout << spec.attacks.size() << " attacks x " << spec.seeds.size() << " seeds, defenses";
   for (const std::string& d : spec.defenses) std::cout << " " << d;
   std::cout << ", " << spec.pruning.max_val_drops.size() << " stopping thresholds and " << spec.pruning.rates.size()
             << " fixed pruning rates";
@@ -89,11 +91,12 @@ int run_plan_command(const PlanOptions& options) {
     std::cout << (first ? "" : ", ") << n << " " << kind << " (" << done_by_kind[kind] << " done)";
     first = false;
   }
-  std::cout << "); trainings: " << by_kind["train"] << " (attacks x seeds)\n";
+  std::cout << "); trainings: " << by_kind["train"] << (listed ? " (models x attacks x seeds)\n" : " (attacks x seeds)\n");
   std::cout << "output " << out << ": " << note << "; " << done << " of " << tasks.size() << " tasks done\n";
   if (options.list_tasks) {
-    std::printf("%-14s %-10s %-22s %5s %-10s %-9s %s\n", "key", "kind", "attack", "seed", "setting",
-                "status", "needs");
+    std::printf("%-14s %-10s ", "key", "kind");
+    if (listed) std::printf("%-16s ", "model");
+    std::printf("%-22s %5s %-10s %-9s %s\n", "attack", "seed", "setting", "status", "needs");
     for (const Task& t : tasks) {
       std::string setting = t.prune_mode;
       if (t.prune_mode == "rate" || t.prune_mode == "stop") {
@@ -102,8 +105,9 @@ int run_plan_command(const PlanOptions& options) {
         setting = buf;
       }
       const auto s = status.find(t.key);
-      std::printf("%-14s %-10s %-22s %5lld %-10s %-9s %s\n", t.key.substr(0, 12).c_str(), to_string(t.kind),
-                  t.attack.c_str(), static_cast<long long>(t.seed), setting.c_str(),
+      std::printf("%-14s %-10s ", t.key.substr(0, 12).c_str(), to_string(t.kind));
+      if (listed) std::printf("%-16s ", t.model.c_str());
+      std::printf("%-22s %5lld %-10s %-9s %s\n", t.attack.c_str(), static_cast<long long>(t.seed), setting.c_str(),
                   s == status.end() ? "todo" : s->second.c_str(),
                   t.deps.empty() ? "-" : t.deps.front().substr(0, 12).c_str());
     }

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "common/config.h"
@@ -26,10 +27,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The (attack, seed) pairs of a shard's file (root attribute "shard" = "I/K"), by the split
-// `fineprune run --shard` made; nothing for a whole sweep or a file whose YAML does not parse.
-std::optional<std::set<std::pair<std::string, int64_t>>> shard_pairs(const ResultFile& file,
-                                                                        const std::string& source) {
+// The (model, attack, seed) triples of a shard's file (root attribute "shard" = "I/K"), by the
+// split `fineprune run --shard I/K` made; nothing for a whole sweep or a file whose YAML does not
+// parse.
+std::optional<std::set<std::tuple<std::string, std::string, int64_t>>> shard_pairs(const ResultFile& file,
+                                                                                   const std::string& source) {
   const auto shard_text = file.attributes.find("shard");
   const auto yaml = file.attributes.find("sweep_yaml");
   if (shard_text == file.attributes.end() || shard_text->second == "all" || yaml == file.attributes.end()) {
@@ -38,8 +40,10 @@ std::optional<std::set<std::pair<std::string, int64_t>>> shard_pairs(const Resul
   try {
     const ExperimentSpec spec = parse_experiment_spec(yaml->second, source + " (attribute sweep_yaml)");
     const Shard shard = parse_shard(shard_text->second, source + " (attribute shard)");
-    std::set<std::pair<std::string, int64_t>> pairs;
-    for (const Task& t : shard_tasks(expand_sweep(spec, FINEPRUNE_VERSION), shard)) pairs.insert({t.attack, t.seed});
+    std::set<std::tuple<std::string, std::string, int64_t>> pairs;
+    for (const Task& t : shard_tasks(expand_sweep(spec, FINEPRUNE_VERSION), shard)) {
+      pairs.insert({t.model, t.attack, t.seed});
+    }
     return pairs;
   } catch (const InputError&) {
     return std::nullopt;  // build_report notes an unreadable YAML itself

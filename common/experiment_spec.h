@@ -41,7 +41,10 @@ struct DataSpec {
 };
 
 struct ModelSpec {
-  std::string name = "small_cnn";  // small_cnn | vgg | preact_resnet18 | deepid
+  // The model's label in rows, keys and reports: a `models:` entry's `name`. Empty for the single
+  // `model:` section, whose label is its architecture name (model_label()).
+  std::string label;
+  std::string name = "small_cnn";  // architecture: small_cnn | vgg | preact_resnet18 | deepid
   std::vector<int64_t> widths;     // conv widths; empty = the model's default; last = prunable
   int64_t hidden = 0;              // width of the first dense layer; 0 = the model's default
   // small_cnn only: how the pruned layer reaches the dense head. "flatten": every position of
@@ -130,7 +133,12 @@ struct ExperimentSpec {
   std::string source_text;  // the YAML text, stored with the results
   std::string name = "experiment";
   DataSpec data;
+  // The model a task runs with: the `model:` section, or one entry of `models` as chosen by
+  // spec_for_model() (the loader leaves the first there).
   ModelSpec model;
+  // The `models:` list (labels unique); empty when the file has the single `model:` section.
+  // Read both through sweep_models().
+  std::vector<ModelSpec> models;
   TrainSpec training;
   std::vector<AttackSpec> attacks;
   std::vector<std::string> defenses = {"none", "prune", "finetune", "fineprune"};
@@ -145,6 +153,16 @@ struct ExperimentSpec {
 // The spec as it applies to `attack`: the attack's overrides in place of the file's training,
 // finetune and pruning sections. Every task of that attack runs, and is keyed, with it.
 ExperimentSpec spec_for_attack(const ExperimentSpec& spec, const AttackSpec& attack);
+
+// The label of a model in rows, keys and reports: its `models:` name, else its architecture name.
+std::string model_label(const ModelSpec& model);
+
+// The sweep's models, in file order: the `models:` list, or the one `model:` section.
+std::vector<ModelSpec> sweep_models(const ExperimentSpec& spec);
+
+// The spec with `model` = sweep_models(spec)[index] (throws Error when out of range). Every task
+// of that model runs, and is keyed, with it; compose with spec_for_attack in either order.
+ExperimentSpec spec_for_model(const ExperimentSpec& spec, size_t index);
 
 // Names accepted by the validator, in one place.
 const std::vector<std::string>& known_defenses();     // none prune finetune fineprune

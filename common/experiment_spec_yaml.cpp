@@ -9,7 +9,6 @@
 #include "common/yaml_reading.h"
 
 #include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
 
 namespace fineprune {
 
@@ -118,9 +117,12 @@ void read_data(const Field& f, const std::filesystem::path& base_dir, DataSpec& 
                 d.format == "hdf5", "when data.format is hdf5");
 }
 
-void read_model(const Field& f, ModelSpec& model) {
-  const MapReader m(f, {"name", "widths", "hidden", "head"});
-  read_name(m.get("name"), model.name, known_models());
+// `arch_key` names the architecture: "name" in the single `model:` section, "arch" in a
+// `models:` entry (whose "name" is its label, read by read_models).
+void read_model(const Field& f, ModelSpec& model, const std::string& arch_key = "name") {
+  const MapReader m(f, arch_key == "name" ? std::vector<std::string>{"name", "widths", "hidden", "head"}
+                                          : std::vector<std::string>{"name", "arch", "widths", "hidden", "head"});
+  read_name(m.get(arch_key), model.name, known_models());
   const Field widths = m.get("widths");
   read_into(widths, model.widths);
   if (widths.present()) {
@@ -140,6 +142,41 @@ void read_model(const Field& f, ModelSpec& model) {
   refuse_unused(m, {"head"}, model.name == "small_cnn", "by model small_cnn");
   refuse_unused(m, {"hidden"}, model.name != "preact_resnet18",
                 "by models small_cnn, vgg and deepid (preact_resnet18 has no hidden layer)");
+}
+
+// Letters, digits, '_', '.', '-', non-empty, at most kMaxAttackNameBytes: names in a row.
+void check_label(const Field& f, const std::string& label) {
+  if (label.empty()) f.fail("a non-empty name is required");
+  if (label.size() > kMaxAttackNameBytes) {
+    f.fail("longer than " + std::to_string(kMaxAttackNameBytes) + " bytes: '" + label + "'");
+  }
+  const bool bad_char = std::any_of(label.begin(), label.end(), [](char c) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return !(alnum || c == '_' || c == '.' || c == '-');
+  });
+  if (bad_char) f.fail("'" + label + "' may only hold letters, digits, '_', '.' and '-'");
+}
+
+// `models:` a list of {name: <label>, arch: <model>, widths, hidden, head}, labels unique.
+void read_models(const Field& f, std::vector<ModelSpec>& models) {
+  const std::vector<Field> items = read_list(f);
+  if (items.empty()) f.fail("at least one model is required");
+  std::vector<Field> name_fields;
+  std::vector<std::string> labels;
+  for (const Field& item : items) {
+    ModelSpec model;
+    const MapReader m(item, {"name", "arch", "widths", "hidden", "head"});
+    const Field name = m.get("name");
+    if (!name.present()) name.fail("a name is required (the model's label in rows and reports)");
+    read_into(name, model.label);
+    check_label(name, model.label);
+    if (!m.get("arch").present()) m.get("arch").fail("required (one of: " + join(known_models(), ", ") + ")");
+    read_model(item, model, "arch");
+    name_fields.push_back(name);
+    labels.push_back(model.label);
+    models.push_back(std::move(model));
+  }
+  check_unique(name_fields, labels, "model name");
 }
 
 void read_train(const Field& f, TrainSpec& t) {
@@ -280,15 +317,7 @@ Field read_attack(const Field& f, const std::filesystem::path& base_dir, const E
   const MapReader m(f, {"name", "trigger", "target", "poison_rate", "pruning_aware", "overrides"});
   const Field name = m.get("name");
   read_into(name, a.name);
-  if (a.name.empty()) name.fail("a non-empty name is required");
-  if (a.name.size() > kMaxAttackNameBytes) {
-    name.fail("longer than " + std::to_string(kMaxAttackNameBytes) + " bytes: '" + a.name + "'");
-  }
-  const bool bad_char = std::any_of(a.name.begin(), a.name.end(), [](char c) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    return !(alnum || c == '_' || c == '.' || c == '-');
-  });
-  if (bad_char) name.fail("'" + a.name + "' may only hold letters, digits, '_', '.' and '-'");
+  check_label(name, a.name);
 
   if (m.has("trigger")) read_trigger(m.get("trigger"), base_dir, a.trigger);
   if (m.has("target")) read_target(m.get("target"), num_classes, a.target);
@@ -353,43 +382,10 @@ void read_seeds(const Field& f, std::vector<int64_t>& seeds) {
 
 }  // namespace
 
-namespace {
-
-// Counts a text's YAML documents, stopping at `limit`, without building them.
-class DocumentCounter : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-};
-
-size_t count_documents(const std::string& text, size_t limit) {
-  std::istringstream in(text);
-  YAML::Parser parser(in);
-  DocumentCounter ignore;
-  size_t documents = 0;
-  while (documents < limit && parser.HandleNextDocument(ignore)) ++documents;
-  return documents;
-}
-
-}  // namespace
-
 ExperimentSpec parse_experiment_spec(const std::string& yaml_text, const std::string& path) {
   std::vector<YAML::Node> documents;
   try {
-    // yaml-cpp 0.7's LoadAll never returns on some texts (a lone ",": an endless run of empty
-    // documents, fuzzing finding F4): count first, and load only a text of one document.
-    const size_t count = count_documents(yaml_text, 2);
-    if (count > 1) {
-      throw ConfigError(path, "<yaml>", "expected one YAML document, found more (a '---' or '...' line, or a stray ',')");
-    }
-    if (count == 1) documents.push_back(YAML::Load(yaml_text));
+    documents = YAML::LoadAll(yaml_text);
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp's own message for this is "bad file".
     throw ConfigError(path, "<yaml>", "line " + std::to_string(e.mark.line + 1) +
@@ -415,12 +411,19 @@ ExperimentSpec parse_experiment_spec(const std::string& yaml_text, const std::st
   spec.source_file = path;
   spec.source_text = yaml_text;
   const MapReader m(Field(path, root, "", true),
-                    {"name", "data", "model", "training", "attacks", "defenses", "pruning",
+                    {"name", "data", "model", "models", "training", "attacks", "defenses", "pruning",
                      "finetune", "asr_counts", "seeds", "threads", "parallel"});
   read_into(m.get("name"), spec.name);
   if (spec.name.empty()) m.get("name").fail("must not be empty");
   if (m.has("data")) read_data(m.get("data"), base_dir, spec.data);
+  if (m.has("model") && m.has("models")) {
+    m.get("models").fail("a file sets either model (one model) or models (a list), not both");
+  }
   if (m.has("model")) read_model(m.get("model"), spec.model);
+  if (m.has("models")) {
+    read_models(m.get("models"), spec.models);
+    spec.model = spec.models.front();
+  }
   if (m.has("training")) read_train(m.get("training"), spec.training);
   if (m.has("pruning")) read_pruning(m.get("pruning"), spec.pruning);
   if (m.has("finetune")) read_train(m.get("finetune"), spec.finetune);

@@ -24,6 +24,8 @@ TaskKind task_kind_from_string(const std::string& text);
 struct Task {
   std::string key;          // content key: sha256 of everything that determines the result
   TaskKind kind = TaskKind::Train;
+  size_t model_index = 0;   // position in sweep_models(spec) (not part of the key)
+  std::string model;        // the model's label (model_label)
   size_t attack_index = 0;  // position in ExperimentSpec::attacks (not part of the key)
   std::string attack;       // the attack's name
   int64_t seed = 0;

@@ -100,6 +100,10 @@ void add_model(CanonicalText& out, const std::string& prefix, const ModelSpec& m
   out.add(p + "widths", m.widths);
   out.add(p + "hidden", m.hidden);
   out.add(p + "head", m.head);
+  // The label names the rows, so it is in the key; only where it differs from the architecture
+  // name, so that the keys of a file with the single `model:` section read as they always did
+  // (and a `models:` entry labelled by its architecture shares them: same settings, same rows).
+  if (model_label(m) != m.name) out.add(p + "label", m.label);
 }
 
 void add_train(CanonicalText& out, const std::string& prefix, const TrainSpec& t) {

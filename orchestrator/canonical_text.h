@@ -40,7 +40,8 @@ class CanonicalText {
 };
 
 // Every field of each spec part, under `prefix` ("data", "attack", ...). A field added to a spec
-// struct must be added here too, or changing it would not change the keys.
+// struct must be added here too, or changing it would not change the keys. (add_model writes a
+// model's label only where it is not its architecture name.)
 void add_data(CanonicalText& out, const std::string& prefix, const DataSpec& d);
 void add_model(CanonicalText& out, const std::string& prefix, const ModelSpec& m);
 void add_train(CanonicalText& out, const std::string& prefix, const TrainSpec& t);

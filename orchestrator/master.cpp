@@ -41,6 +41,7 @@ TaskRow task_row(const Task& t, const char* status, int attempts, int worker, co
   row.key = t.key;
   row.kind = to_string(t.kind);
   row.attack = t.attack;
+  row.model = t.model;
   row.seed = t.seed;
   row.prune_mode = t.prune_mode;
   row.prune_rate = t.prune_rate;
@@ -259,7 +260,8 @@ class Master {
 
   std::string describe(const std::string& key) const {
     const Task& t = scheduler_.task(key);
-    std::string d = std::string(to_string(t.kind)) + " " + t.attack + " seed " + std::to_string(t.seed);
+    std::string d = std::string(to_string(t.kind)) + " " + t.attack + " (model " + t.model + ") seed " +
+                    std::to_string(t.seed);
     if (!t.prune_mode.empty()) d += " " + t.prune_mode;
     return d + " [" + key.substr(0, 12) + "]";
   }

@@ -88,7 +88,7 @@ void visit(R& r, V& v) {
 
 template <class V>
 void visit_curve(CurveRow& r, V& v) {
-  v.field(r.attack); v.field(r.seed); v.field(r.channels_pruned); v.field(r.fraction);
+  v.field(r.attack); v.field(r.model); v.field(r.seed); v.field(r.channels_pruned); v.field(r.fraction);
   v.field(r.val_acc); v.field(r.clean_acc); v.field(r.asr); v.field(r.robust_acc); v.field(r.is_stop);
   v.field(r.key);
 }
@@ -107,9 +107,10 @@ namespace {
 // The assignment's fields in order, for Writer and Reader alike; the kind and the counts travel
 // as text and integers and are converted around the visit.
 template <class V>
-void visit_assignment(Assignment& a, std::string& kind, int64_t& attack_index, int64_t& attempt,
-                      int64_t& deps, V& v) {
-  v.field(a.task.key); v.field(kind); v.field(attack_index); v.field(a.task.attack);
+void visit_assignment(Assignment& a, std::string& kind, int64_t& model_index, int64_t& attack_index,
+                      int64_t& attempt, int64_t& deps, V& v) {
+  v.field(a.task.key); v.field(kind); v.field(model_index); v.field(a.task.model);
+  v.field(attack_index); v.field(a.task.attack);
   v.field(a.task.seed); v.field(a.task.prune_mode); v.field(a.task.prune_rate); v.field(a.task.cost);
   v.field(attempt); v.field(deps);
 }
@@ -119,10 +120,11 @@ void visit_assignment(Assignment& a, std::string& kind, int64_t& attack_index, i
 std::string encode_assignment(const Assignment& assignment) {
   Assignment a = assignment;
   std::string kind = to_string(a.task.kind);
+  int64_t model_index = static_cast<int64_t>(a.task.model_index);
   int64_t attack_index = static_cast<int64_t>(a.task.attack_index), attempt = a.attempt;
   int64_t deps = static_cast<int64_t>(a.task.deps.size());
   Writer w;
-  visit_assignment(a, kind, attack_index, attempt, deps, w);
+  visit_assignment(a, kind, model_index, attack_index, attempt, deps, w);
   for (const std::string& d : a.task.deps) w.field(d);
   return w.line;
 }
@@ -131,9 +133,10 @@ Assignment decode_assignment(const std::string& text) {
   Reader r(text);
   Assignment a;
   std::string kind;
-  int64_t attack_index = 0, attempt = 0, deps = 0;
-  visit_assignment(a, kind, attack_index, attempt, deps, r);
+  int64_t model_index = 0, attack_index = 0, attempt = 0, deps = 0;
+  visit_assignment(a, kind, model_index, attack_index, attempt, deps, r);
   a.task.kind = task_kind_from_string(kind);
+  a.task.model_index = static_cast<size_t>(model_index);
   a.task.attack_index = static_cast<size_t>(attack_index);
   a.attempt = static_cast<int>(attempt);
   for (int64_t i = 0; i < deps; ++i) {

@@ -49,57 +49,66 @@ std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& pr
   if (!curve && !finetune && !fineprune) return {};
 
   const double validation = static_cast<double>(spec.data.validation_size);
-  // Each attack's tasks are keyed and costed with its own settings (its overrides).
-  std::vector<ExperimentSpec> attack_specs;
-  for (const AttackSpec& attack : spec.attacks) attack_specs.push_back(spec_for_attack(spec, attack));
+  // Each (model, attack) pair's tasks are keyed and costed with its own settings: that model,
+  // the attack's overrides.
+  const std::vector<ModelSpec> models = sweep_models(spec);
+  std::vector<std::vector<ExperimentSpec>> pair_specs(models.size());
+  for (size_t m = 0; m < models.size(); ++m) {
+    const ExperimentSpec with_model = spec_for_model(spec, m);
+    for (const AttackSpec& attack : spec.attacks) pair_specs[m].push_back(spec_for_attack(with_model, attack));
+  }
 
   std::vector<Task> tasks;
   for (int64_t seed : spec.seeds) {
-    for (size_t a = 0; a < spec.attacks.size(); ++a) {
-      const AttackSpec& attack = spec.attacks[a];
-      const ExperimentSpec& as = attack_specs[a];
-      const double tune_cost = static_cast<double>(as.finetune.epochs) * validation;
-      Task base;
-      base.attack_index = a;
-      base.attack = attack.name;
-      base.seed = seed;
+    for (size_t m = 0; m < models.size(); ++m) {
+      for (size_t a = 0; a < spec.attacks.size(); ++a) {
+        const AttackSpec& attack = spec.attacks[a];
+        const ExperimentSpec& as = pair_specs[m][a];
+        const double tune_cost = static_cast<double>(as.finetune.epochs) * validation;
+        Task base;
+        base.model_index = m;
+        base.model = model_label(models[m]);
+        base.attack_index = a;
+        base.attack = attack.name;
+        base.seed = seed;
 
-      Task train = base;
-      train.kind = TaskKind::Train;
-      train.key = train_key(as, attack, seed, program_version);
-      train.cost = train_cost(as, attack);
-      tasks.push_back(train);
+        Task train = base;
+        train.kind = TaskKind::Train;
+        train.key = train_key(as, attack, seed, program_version);
+        train.cost = train_cost(as, attack);
+        tasks.push_back(train);
 
-      base.deps = {train.key};
-      if (curve) {
-        Task t = base;
-        t.kind = TaskKind::Curve;
-        t.key = curve_key(as, train.key);
-        t.cost = validation;
-        tasks.push_back(std::move(t));
-      }
-      if (finetune) {
-        Task t = base;
-        t.kind = TaskKind::Finetune;
-        t.key = finetune_key(as, train.key);
-        t.cost = tune_cost;
-        tasks.push_back(std::move(t));
-      }
-      if (fineprune) {
-        Task t = base;
-        t.kind = TaskKind::Fineprune;
-        t.cost = tune_cost;
-        for (double drop : as.pruning.max_val_drops) {
-          t.prune_mode = "stop";
-          t.prune_rate = drop;  // a stop task's "rate" is its threshold
-          t.key = fineprune_key(as, train.key, "stop", drop);
-          tasks.push_back(t);
+        base.deps = {train.key};
+        if (curve) {
+          Task t = base;
+          t.kind = TaskKind::Curve;
+          t.key = curve_key(as, train.key);
+          t.cost = validation;
+          tasks.push_back(std::move(t));
         }
-        for (double r : as.pruning.rates) {
-          t.prune_mode = "rate";
-          t.prune_rate = r;
-          t.key = fineprune_key(as, train.key, "rate", r);
-          tasks.push_back(t);
+        if (finetune) {
+          Task t = base;
+          t.kind = TaskKind::Finetune;
+          t.key = finetune_key(as, train.key);
+          t.cost = tune_cost;
+          tasks.push_back(std::move(t));
+        }
+        if (fineprune) {
+          Task t = base;
+          t.kind = TaskKind::Fineprune;
+          t.cost = tune_cost;
+          for (double drop : as.pruning.max_val_drops) {
+            t.prune_mode = "stop";
+            t.prune_rate = drop;  // a stop task's "rate" is its threshold
+            t.key = fineprune_key(as, train.key, "stop", drop);
+            tasks.push_back(t);
+          }
+          for (double r : as.pruning.rates) {
+            t.prune_mode = "rate";
+            t.prune_rate = r;
+            t.key = fineprune_key(as, train.key, "rate", r);
+            tasks.push_back(t);
+          }
         }
       }
     }
@@ -110,7 +119,7 @@ std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& pr
   for (const Task& t : tasks) {
     if (!seen.insert(t.key).second) {
       throw Error("expand_sweep: two tasks share the key " + t.key + " (" + to_string(t.kind) +
-                  ", attack '" + t.attack + "', seed " + std::to_string(t.seed) +
+                  ", model '" + t.model + "', attack '" + t.attack + "', seed " + std::to_string(t.seed) +
                   "): the sweep repeats an attack or a seed");
     }
   }

@@ -100,7 +100,15 @@ std::string sweep_fingerprint(const ExperimentSpec& spec) {
   t.add("what", "sweep");
   t.add("name", spec.name);
   add_data(t, "data", spec.data);
-  add_model(t, "model", spec.model);
+  if (spec.models.empty()) {
+    add_model(t, "model", spec.model);  // the single `model:` section, as before the list existed
+  } else {
+    t.add("models.size", static_cast<int64_t>(spec.models.size()));
+    for (size_t i = 0; i < spec.models.size(); ++i) {
+      add_model(t, "models." + std::to_string(i), spec.models[i]);
+      t.add("models." + std::to_string(i) + ".label", spec.models[i].label);  // even when the arch name
+    }
+  }
   add_train(t, "training", spec.training);
   t.add("attacks.size", static_cast<int64_t>(spec.attacks.size()));
   for (size_t i = 0; i < spec.attacks.size(); ++i) {

@@ -3,7 +3,8 @@
 // A task's key is the sha256 (hex) of a canonical text (canonical_text.h) of exactly what
 // determines the task's result, so a result file can be resumed and a result reused whatever the
 // rest of the sweep file says. What each key covers:
-//   train:     program version, the whole data spec, model spec, training spec (the attack's
+//   train:     program version, the whole data spec, the task's model spec (its label where
+//              that is not its architecture name: a `models:` entry's), training spec (the attack's
 //              override where it has one), the attack's every field (name, trigger, target,
 //              poison rate, pruning_aware), seed.
 //   curve:     the train key, asr_counts, the first pruning.max_val_drop (the stop mark on the
@@ -45,7 +46,8 @@ std::string finetune_key(const ExperimentSpec& spec, const std::string& train_ke
 std::string fineprune_key(const ExperimentSpec& spec, const std::string& train_key,
                           const std::string& prune_mode, double rate);
 
-// sha256 of the whole sweep as it bears on the output: name, data, model, training, every
+// sha256 of the whole sweep as it bears on the output: name, data, model (or every entry of
+// `models`, in order, labels included), training, every
 // attack in order, defenses in order, pruning, finetune, asr_counts, seeds in order. Leaves out
 // only what cannot change a result or the set of rows: threads, the file's path, its text
 // (comments, formatting). Two runs aimed at one output file must agree on it.

@@ -94,13 +94,14 @@ void draw(const PlotSpec& plot, const fs::path& png, const ScratchDir& scratch) 
 
 }  // namespace
 
-PlotSpec pruning_curve_plot(const std::vector<CurveRow>& curves, const std::string& attack) {
+PlotSpec pruning_curve_plot(const std::vector<CurveRow>& curves, const std::string& attack,
+                            const std::string& model) {
   std::map<int64_t, std::vector<const CurveRow*>> by_seed;
   for (const CurveRow& c : curves) {
-    if (c.attack == attack) by_seed[c.seed].push_back(&c);
+    if (c.attack == attack && (model.empty() || c.model == model)) by_seed[c.seed].push_back(&c);
   }
   PlotSpec plot;
-  plot.title = attack + ": pruning the last convolutional layer (" + seeds_text(by_seed.size()) + ")";
+  plot.title = (model.empty() ? "" : model + ", ") + attack + ": pruning the last convolutional layer (" + seeds_text(by_seed.size()) + ")";
   plot.x_label = "fraction of channels pruned (in increasing order of mean activation on clean validation data)";
   plot.y_label = "percent of test images";
   plot.y_min = -2;
@@ -149,7 +150,7 @@ PlotSpec pruning_curve_plot(const std::vector<CurveRow>& curves, const std::stri
   return plot;
 }
 
-PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attack) {
+PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attack, const std::string& model) {
   PlotSpec plot;
   int seeds = 0;
   PlotSeries fp_clean = series("clean accuracy, fine-pruning", plot_colors::kClean, SeriesStyle::ErrorLines, 2);
@@ -161,7 +162,7 @@ PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attac
   PlotSeries stop_asr = series("attack success rate, fine-pruning at the stop", plot_colors::kAsr,
                                SeriesStyle::Points, 1, false, 13);
   for (const ReportRow& r : table.rows) {
-    if (r.attack != attack || r.n == 0) continue;
+    if (r.attack != attack || (!model.empty() && r.model != model) || r.n == 0) continue;
     if (r.defense == "fineprune" && r.prune_mode == "rate") {
       seeds = std::max(seeds, r.n);
       fp_clean.points.push_back({r.prune_rate, 100 * r.clean.mean, 100 * r.clean.std});
@@ -174,7 +175,7 @@ PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attac
       stop_asr.points.push_back({r.pruned_fraction, 100 * r.asr.mean, 0});
     }
   }
-  plot.title = attack + ": after fine-pruning at fixed pruning rates (mean and std over " +
+  plot.title = (model.empty() ? "" : model + ", ") + attack + ": after fine-pruning at fixed pruning rates (mean and std over " +
                seeds_text(static_cast<size_t>(seeds)) + ")";
   plot.x_label = "pruning rate (fraction of the last convolutional layer's channels pruned before fine-tuning)";
   plot.y_label = "percent of test images";
@@ -204,22 +205,29 @@ std::vector<std::string> write_plots(const ResultFile& file, const ReportTable& 
   }
   ScratchDir scratch;
   std::vector<std::string> written;
-  for (const std::string& attack : attacks) {
-    const PlotSpec curve = pruning_curve_plot(file.curves, attack);
-    if (drawn_series(curve) > 0) {
-      const fs::path png = fs::path(dir) / figure_file_name("pruning-curve", attack);
-      draw(curve, png, scratch);
-      written.push_back(png.string());
-    } else {
-      notes.push_back("no pruning curve for " + attack + " in the file: figure skipped");
-    }
-    const PlotSpec rates = fineprune_rates_plot(table, attack);
-    if (drawn_series(rates) > 0) {
-      const fs::path png = fs::path(dir) / figure_file_name("fineprune-rates", attack);
-      draw(rates, png, scratch);
-      written.push_back(png.string());
-    } else {
-      notes.push_back("no fine-pruning rows at fixed rates for " + attack + ": figure skipped");
+  // One figure per (model, attack) where the file holds several models; else per attack, named
+  // as before the model axis.
+  const std::vector<std::string> models = table.by_model() ? table.models : std::vector<std::string>{""};
+  for (const std::string& model : models) {
+    for (const std::string& attack : attacks) {
+      const std::string what = model.empty() ? attack : model + "-" + attack;
+      const std::string said = model.empty() ? attack : attack + " on model " + model;
+      const PlotSpec curve = pruning_curve_plot(file.curves, attack, model);
+      if (drawn_series(curve) > 0) {
+        const fs::path png = fs::path(dir) / figure_file_name("pruning-curve", what);
+        draw(curve, png, scratch);
+        written.push_back(png.string());
+      } else {
+        notes.push_back("no pruning curve for " + said + " in the file: figure skipped");
+      }
+      const PlotSpec rates = fineprune_rates_plot(table, attack, model);
+      if (drawn_series(rates) > 0) {
+        const fs::path png = fs::path(dir) / figure_file_name("fineprune-rates", what);
+        draw(rates, png, scratch);
+        written.push_back(png.string());
+      } else {
+        notes.push_back("no fine-pruning rows at fixed rates for " + said + ": figure skipped");
+      }
     }
   }
   return written;

@@ -27,13 +27,15 @@ constexpr const char* kAsrPrune = "#ff8c00";     // attack success rate, pruning
 // thick one, each seed's stopping point as a black dot on both curves. Series, in order: clean
 // per seed, ASR per seed, clean mean, ASR mean, stops on clean, stops on ASR. No series at all
 // when the file has no curve for the attack.
-PlotSpec pruning_curve_plot(const std::vector<CurveRow>& curves, const std::string& attack);
+// `model`: only that model's rows (its label is then in the title); empty: every row.
+PlotSpec pruning_curve_plot(const std::vector<CurveRow>& curves, const std::string& attack,
+                            const std::string& model = "");
 
 // Clean accuracy and ASR (mean +- std over seeds, percent) after fine-pruning at each fixed rate,
 // from the table's fineprune/rate rows, with pruning alone at the same rates dashed and both at
 // the stopping point as diamonds in the same colours (at the seeds' mean fraction). Series: fine-pruning clean,
 // fine-pruning ASR, pruning clean, pruning ASR, fine-pruning at stop clean, ASR.
-PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attack);
+PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attack, const std::string& model = "");
 
 // "<figure>-<attack>.png", with characters of the attack's name other than letters, digits, '_',
 // '-' and a '.' not in first place replaced by '_': attack names come from the file, and a
@@ -41,7 +43,8 @@ PlotSpec fineprune_rates_plot(const ReportTable& table, const std::string& attac
 std::string figure_file_name(const std::string& figure, const std::string& attack);
 
 // Writes <dir>/pruning-curve-<attack>.png and <dir>/fineprune-rates-<attack>.png for each
-// attack (named by figure_file_name) (a figure without data is skipped and named in the returned notes). Creates `dir`.
+// attack (named by figure_file_name; where the table holds several models, one figure per model and
+// attack, named "<figure>-<model>-<attack>.png") (a figure without data is skipped and named in the returned notes). Creates `dir`.
 // Each PNG is drawn under a temporary name and renamed, so a failure leaves old files whole.
 // Throws Error when gnuplot is missing or fails. Returns the files written.
 std::vector<std::string> write_plots(const ResultFile& file, const ReportTable& table,

@@ -93,11 +93,14 @@ std::string markdown(const ReportTable& t) {
                     asr_sentence(t) +
                     " Pruned: channels of the last conv layer. Cost: clean-accuracy drop against the "
                     "undefended model (points) and the defense's wall time.\n\n";
-  out += "| attack | defense | setting | n | clean acc % | ASR % | RA % | pruned % | clean drop (pt) | time (s) |\n";
-  out += "|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  // The model column only where the file holds more than one model.
+  const bool by_model = t.by_model();
+  out += std::string(by_model ? "| model " : "") +
+         "| attack | defense | setting | n | clean acc % | ASR % | RA % | pruned % | clean drop (pt) | time (s) |\n";
+  out += std::string(by_model ? "|---" : "") + "|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const ReportRow& r : t.rows) {
     const Cells c = cells(r, " ± ");
-    out += "| " + r.attack + " | " + r.defense + " | " + setting_text(r) + " | " + n_text(r) + " | " +
+    out += (by_model ? "| " + r.model + " " : std::string()) + "| " + r.attack + " | " + r.defense + " | " + setting_text(r) + " | " + n_text(r) + " | " +
            c.clean + " | " + c.asr + " | " + c.robust + " | " + c.pruned + " | " + c.drop + " | " +
            c.time + " |\n";
   }
@@ -107,11 +110,13 @@ std::string markdown(const ReportTable& t) {
 }
 
 std::string csv(const ReportTable& t) {
-  std::string out =
+  const bool by_model = t.by_model();
+  std::string out = std::string(by_model ? "model," : "") +
       "attack,defense,prune_mode,prune_rate,n,n_expected,clean_acc_mean,clean_acc_std,asr_mean,"
       "asr_std,robust_acc_mean,robust_acc_std,pruned_fraction,clean_drop_mean,clean_drop_std,"
       "wall_s_mean\n";
   for (const ReportRow& r : t.rows) {
+    if (by_model) out += csv_field(r.model) + ",";
     out += csv_field(r.attack) + "," + csv_field(r.defense) + "," + r.prune_mode + "," +
            csv_number(r.prune_rate) + "," + std::to_string(r.n) + "," + std::to_string(r.n_expected);
     if (r.n == 0) {
@@ -132,15 +137,17 @@ std::string csv(const ReportTable& t) {
 std::string latex(const ReportTable& t) {
   std::string out = "% fineprune report of " + t.source + "; needs \\usepackage{booktabs}\n";
   out += "% mean $\\pm$ std over seeds (n). " + asr_sentence(t) + "\n";
-  out += "\\begin{tabular}{lllrrrrrrr}\n\\toprule\n";
-  out += "attack & defense & setting & $n$ & clean acc (\\%) & ASR (\\%) & RA (\\%) & pruned (\\%) & "
+  const bool by_model = t.by_model();
+  out += std::string("\\begin{tabular}{") + (by_model ? "l" : "") + "lllrrrrrrr}\n\\toprule\n";
+  out += std::string(by_model ? "model & " : "") + "attack & defense & setting & $n$ & clean acc (\\%) & ASR (\\%) & RA (\\%) & pruned (\\%) & "
          "$\\Delta$ clean (pt) & time (s) \\\\\n\\midrule\n";
-  std::string previous_attack;
+  std::string previous_group;
   for (const ReportRow& r : t.rows) {
-    if (!previous_attack.empty() && r.attack != previous_attack) out += "\\midrule\n";
-    previous_attack = r.attack;
+    const std::string group = r.model + "\n" + r.attack;
+    if (!previous_group.empty() && group != previous_group) out += "\\midrule\n";
+    previous_group = group;
     const Cells c = cells(r, " $\\pm$ ");
-    out += latex_escape(r.attack) + " & " + r.defense + " & " + setting_text(r) + " & " + n_text(r) +
+    out += (by_model ? latex_escape(r.model) + " & " : std::string()) + latex_escape(r.attack) + " & " + r.defense + " & " + setting_text(r) + " & " + n_text(r) +
            " & " + c.clean + " & " + c.asr + " & " + c.robust + " & " + c.pruned + " & " + c.drop +
            " & " + c.time + " \\\\\n";
   }
@@ -194,7 +201,7 @@ std::string format_report_notes(const ReportTable& t) {
   }
   for (size_t i = 0; i < t.missing.size() && i < kMaxMissingListed; ++i) {
     const MissingTask& m = t.missing[i];
-    out += "- " + describe_task(m.task) + ": " + m.status;
+    out += "- " + describe_task(m.task, t.by_model()) + ": " + m.status;
     if (m.status == "failed") out += " after " + std::to_string(m.attempts) + " attempt(s)";
     if (!m.error.empty()) {
       std::string error = m.error;  // one line per task, whatever the message holds

@@ -15,16 +15,16 @@ namespace fineprune {
 
 namespace {
 
-// (attack, defense, prune_mode, value): the rate of "rate" rows, the threshold of "stop" rows
-// (the fractions they reach differ by seed), 0 otherwise.
-using GroupKey = std::tuple<std::string, std::string, std::string, double>;
+// (model, attack, defense, prune_mode, value): the rate of "rate" rows, the threshold of "stop"
+// rows (the fractions they reach differ by seed), 0 otherwise.
+using GroupKey = std::tuple<std::string, std::string, std::string, std::string, double>;
 
 double setting_value(const std::string& mode, double prune_rate, double stop_drop) {
   return mode == "rate" ? prune_rate : mode == "stop" ? stop_drop : 0.0;
 }
 
 GroupKey group_key(const ResultRow& r) {
-  return {r.attack, r.defense, r.prune_mode, setting_value(r.prune_mode, r.prune_rate, r.stop_drop)};
+  return {r.model, r.attack, r.defense, r.prune_mode, setting_value(r.prune_mode, r.prune_rate, r.stop_drop)};
 }
 
 int defense_rank(const std::string& d) {
@@ -38,13 +38,14 @@ int mode_rank(const std::string& m) { return m == "none" ? 0 : m == "stop" ? 1 :
 // The task that writes a row (common/task.h): none and prune rows come from the curve task; a
 // fine-pruning task is named by its rate, or by its threshold for "stop".
 ExpectedTask task_of_row(const ResultRow& r) {
-  if (r.defense == "none" || r.defense == "prune") return {"curve", r.attack, r.seed, "", 0};
-  if (r.defense == "finetune") return {"finetune", r.attack, r.seed, "", 0};
-  return {"fineprune", r.attack, r.seed, r.prune_mode, setting_value(r.prune_mode, r.prune_rate, r.stop_drop)};
+  if (r.defense == "none" || r.defense == "prune") return {"curve", r.attack, r.seed, "", 0, r.model};
+  if (r.defense == "finetune") return {"finetune", r.attack, r.seed, "", 0, r.model};
+  return {"fineprune", r.attack, r.seed, r.prune_mode, setting_value(r.prune_mode, r.prune_rate, r.stop_drop),
+          r.model};
 }
 
 bool same_task(const ExpectedTask& t, const TaskRow& row) {
-  return t.kind == row.kind && t.attack == row.attack && t.seed == row.seed &&
+  return t.kind == row.kind && t.model == row.model && t.attack == row.attack && t.seed == row.seed &&
          (t.kind != "fineprune" ||
           (t.prune_mode == row.prune_mode && std::fabs(t.prune_rate - row.prune_rate) < 1e-9));
 }
@@ -104,8 +105,8 @@ Stat make_stat(const std::vector<double>& values) {
   return s;
 }
 
-std::string describe_task(const ExpectedTask& t) {
-  std::string out = t.attack + " seed " + std::to_string(t.seed) + ": " + t.kind;
+std::string describe_task(const ExpectedTask& t, bool with_model) {
+  std::string out = (with_model ? t.model + " " : std::string()) + t.attack + " seed " + std::to_string(t.seed) + ": " + t.kind;
   if (t.prune_mode == "stop") {
     char drop[64];
     std::snprintf(drop, sizeof drop, " at the stopping point (validation drop %.3g%%)", 100 * t.prune_rate);
@@ -122,21 +123,24 @@ std::string describe_task(const ExpectedTask& t) {
 std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks,
                                          const std::vector<int64_t>& seeds,
                                          const std::vector<std::string>& defenses,
-                                         const std::map<std::string, PruningSpec>& pruning) {
+                                         const std::map<std::string, PruningSpec>& pruning,
+                                         const std::vector<std::string>& models) {
   const auto has = [&](const char* d) {
     return std::find(defenses.begin(), defenses.end(), d) != defenses.end();
   };
   std::vector<ExpectedTask> out;
   for (int64_t seed : seeds) {
-    for (const std::string& a : attacks) {
-      if (defenses.empty()) continue;
-      out.push_back({"train", a, seed, "", 0});
-      if (has("none") || has("prune")) out.push_back({"curve", a, seed, "", 0});
-      if (has("finetune")) out.push_back({"finetune", a, seed, "", 0});
-      const auto own = pruning.find(a);
-      if (has("fineprune") && own != pruning.end()) {
-        for (double drop : own->second.max_val_drops) out.push_back({"fineprune", a, seed, "stop", drop});
-        for (double r : own->second.rates) out.push_back({"fineprune", a, seed, "rate", r});
+    for (const std::string& m : models) {
+      for (const std::string& a : attacks) {
+        if (defenses.empty()) continue;
+        out.push_back({"train", a, seed, "", 0, m});
+        if (has("none") || has("prune")) out.push_back({"curve", a, seed, "", 0, m});
+        if (has("finetune")) out.push_back({"finetune", a, seed, "", 0, m});
+        const auto own = pruning.find(a);
+        if (has("fineprune") && own != pruning.end()) {
+          for (double drop : own->second.max_val_drops) out.push_back({"fineprune", a, seed, "stop", drop, m});
+          for (double r : own->second.rates) out.push_back({"fineprune", a, seed, "rate", r, m});
+        }
       }
     }
   }
@@ -166,8 +170,14 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
     }
     defense_set.insert(spec.defenses.begin(), spec.defenses.end());
   }
+  // Model order likewise: the YAML's labels, then any others the rows hold.
+  std::vector<std::string>& models = table.models;
+  if (have_spec) {
+    for (const ModelSpec& m : sweep_models(spec)) models.push_back(model_label(m));
+  }
   for (const ResultRow& r : file.results) {
     if (std::find(attacks.begin(), attacks.end(), r.attack) == attacks.end()) attacks.push_back(r.attack);
+    if (std::find(models.begin(), models.end(), r.model) == models.end()) models.push_back(r.model);
     defense_set.insert(r.defense);
   }
   attack_set.insert(attacks.begin(), attacks.end());
@@ -200,13 +210,15 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
     if (groups.emplace(k, std::vector<const ResultRow*>{}).second) order.push_back(k);
   };
   if (have_spec) {
-    for (const std::string& a : attacks) {
-      const auto own = pruning.find(a);
-      for (const std::string& d : spec.defenses) {
-        if (d == "none" || d == "finetune") add_group({a, d, "none", 0.0});
-        if ((d == "prune" || d == "fineprune") && own != pruning.end()) {
-          for (double drop : own->second.max_val_drops) add_group({a, d, "stop", drop});
-          for (double r : own->second.rates) add_group({a, d, "rate", r});
+    for (const std::string& m : models) {
+      for (const std::string& a : attacks) {
+        const auto own = pruning.find(a);
+        for (const std::string& d : spec.defenses) {
+          if (d == "none" || d == "finetune") add_group({m, a, d, "none", 0.0});
+          if ((d == "prune" || d == "fineprune") && own != pruning.end()) {
+            for (double drop : own->second.max_val_drops) add_group({m, a, d, "stop", drop});
+            for (double r : own->second.rates) add_group({m, a, d, "rate", r});
+          }
         }
       }
     }
@@ -216,39 +228,41 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
     groups[group_key(r)].push_back(&r);
   }
   std::stable_sort(order.begin(), order.end(), [&](const GroupKey& x, const GroupKey& y) {
-    const auto pos = [&](const std::string& a) {
-      return std::find(attacks.begin(), attacks.end(), a) - attacks.begin();
+    const auto pos = [](const std::vector<std::string>& list, const std::string& a) {
+      return std::find(list.begin(), list.end(), a) - list.begin();
     };
-    return std::make_tuple(pos(std::get<0>(x)), defense_rank(std::get<1>(x)), mode_rank(std::get<2>(x)),
-                           std::get<3>(x)) <
-           std::make_tuple(pos(std::get<0>(y)), defense_rank(std::get<1>(y)), mode_rank(std::get<2>(y)),
-                           std::get<3>(y));
+    return std::make_tuple(pos(models, std::get<0>(x)), pos(attacks, std::get<1>(x)), defense_rank(std::get<2>(x)),
+                           mode_rank(std::get<3>(x)), std::get<4>(x)) <
+           std::make_tuple(pos(models, std::get<0>(y)), pos(attacks, std::get<1>(y)), defense_rank(std::get<2>(y)),
+                           mode_rank(std::get<3>(y)), std::get<4>(y));
   });
 
-  // Baseline clean accuracy per (attack, seed), for the defenses' cost.
-  std::map<std::pair<std::string, int64_t>, double> baseline;
+  // Baseline clean accuracy per (model, attack, seed), for the defenses' cost.
+  std::map<std::tuple<std::string, std::string, int64_t>, double> baseline;
   for (const ResultRow& r : file.results) {
-    if (r.defense == "none") baseline[{r.attack, r.seed}] = r.clean_acc;
+    if (r.defense == "none") baseline[{r.model, r.attack, r.seed}] = r.clean_acc;
   }
 
   const bool expect_all = have_spec || !file.results.empty();
-  // Seeds expected of an attack: all, or those of its pairs a shard holds.
-  const auto seeds_expected = [&](const std::string& attack) {
+  // Seeds expected of a (model, attack): all, or those a shard holds.
+  const auto seeds_expected = [&](const std::string& model, const std::string& attack) {
     if (!filter.shard_pairs) return static_cast<int>(seeds.size());
     return static_cast<int>(std::count_if(seeds.begin(), seeds.end(), [&](int64_t seed) {
-      return filter.shard_pairs->count({attack, seed}) > 0;
+      return filter.shard_pairs->count({model, attack, seed}) > 0;
     }));
   };
   if (filter.shard_pairs) {
     table.notes.push_back("a shard's file: only its " + std::to_string(filter.shard_pairs->size()) +
-                          " (attack, seed) pairs are expected; merge the shards (fineprune merge) for the whole sweep");
+                          (table.by_model() ? " (model, attack, seed) triples" : " (attack, seed) pairs") +
+                          " are expected; merge the shards (fineprune merge) for the whole sweep");
   }
   for (const GroupKey& k : order) {
-    const auto& [attack, defense, mode, rate] = k;
+    const auto& [model, attack, defense, mode, rate] = k;
     if (!wanted(attack, defense)) continue;
-    const int expected = expect_all ? seeds_expected(attack) : 0;
+    const int expected = expect_all ? seeds_expected(model, attack) : 0;
     if (filter.shard_pairs && expected == 0 && groups[k].empty()) continue;  // another shard's attack
     ReportRow row;
+    row.model = model;
     row.attack = attack;
     row.defense = defense;
     row.prune_mode = mode;
@@ -263,7 +277,7 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
                                                      static_cast<double>(r->total_channels)
                                                : 0.0);
       wall.push_back(r->wall_s);
-      const auto b = baseline.find({r->attack, r->seed});
+      const auto b = baseline.find({r->model, r->attack, r->seed});
       if (b != baseline.end()) drop.push_back(b->second - r->clean_acc);
     }
     row.n = static_cast<int>(clean.size());
@@ -279,15 +293,15 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
   if (!table.sweep || !have_spec) return table;
 
   // A sweep: every expected task is done or missing for a reason the tasks table gives.
-  std::set<std::tuple<std::string, int64_t, std::string, std::string, double>> present;
+  std::set<std::tuple<std::string, std::string, int64_t, std::string, std::string, double>> present;
   for (const ResultRow& r : file.results) {
     const ExpectedTask t = task_of_row(r);
-    present.insert({t.kind, t.seed, t.attack, t.prune_mode, t.prune_rate});
+    present.insert({t.kind, t.model, t.seed, t.attack, t.prune_mode, t.prune_rate});
   }
-  for (const ExpectedTask& t : expected_tasks(attacks, spec.seeds, spec.defenses, pruning)) {
+  for (const ExpectedTask& t : expected_tasks(attacks, spec.seeds, spec.defenses, pruning, models)) {
     // Training has no rows of its own; its failure shows as the blocked tasks after it.
     if (t.kind == "train" || (!filter.attack.empty() && t.attack != filter.attack)) continue;
-    if (filter.shard_pairs && filter.shard_pairs->count({t.attack, t.seed}) == 0) continue;
+    if (filter.shard_pairs && filter.shard_pairs->count({t.model, t.attack, t.seed}) == 0) continue;
     if (!filter.defense.empty()) {
       const bool writes = t.kind == "curve" ? filter.defense == "none" || filter.defense == "prune"
                                             : filter.defense == t.kind;
@@ -295,7 +309,7 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
     }
     ++table.tasks_expected;
     const TaskRow* row = latest_row(file.tasks, t);
-    const bool has_rows = present.count({t.kind, t.seed, t.attack, t.prune_mode, t.prune_rate}) > 0;
+    const bool has_rows = present.count({t.kind, t.model, t.seed, t.attack, t.prune_mode, t.prune_rate}) > 0;
     if (row != nullptr && row->status == "done" && has_rows) {
       ++table.tasks_done;
       continue;
@@ -307,7 +321,7 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
       m.error = "recorded as done but its rows are missing from the file";
     }
     if (m.status == "blocked") {
-      const TaskRow* train = latest_row(file.tasks, {"train", t.attack, t.seed, "", 0});
+      const TaskRow* train = latest_row(file.tasks, {"train", t.attack, t.seed, "", 0, t.model});
       if (train != nullptr && train->status == "failed") m.error = "training failed: " + train->error;
     }
     table.missing.push_back(m);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -23,8 +24,9 @@ struct Stat {
 };
 Stat make_stat(const std::vector<double>& values);
 
-// One line of the table: attack x defense x pruning setting, over seeds.
+// One line of the table: model x attack x defense x pruning setting, over seeds.
 struct ReportRow {
+  std::string model;  // the model's label (results.model)
   std::string attack;
   std::string defense;
   std::string prune_mode;  // none | stop | rate
@@ -41,7 +43,7 @@ struct ReportRow {
 };
 
 // A task a sweep file should hold, derived from the sweep's YAML (the file's "experiment_yaml"
-// attribute) by the rule of common/task.h: per attack and seed, train; curve (rows none, prune
+// attribute) by the rule of common/task.h: per model, attack and seed, train; curve (rows none, prune
 // at the stop and each rate) if "none" or "prune" is a defense; finetune; fineprune at the stop
 // and at each rate. kind: train | curve | finetune | fineprune.
 struct ExpectedTask {
@@ -50,6 +52,7 @@ struct ExpectedTask {
   int64_t seed = 0;
   std::string prune_mode;  // "" | stop | rate (fineprune only)
   double prune_rate = 0;   // the rate, or a stop's threshold
+  std::string model;       // the model's label
 };
 
 // A task without its rows: failed, blocked (a task it needs failed), or pending (no outcome
@@ -64,15 +67,19 @@ struct MissingTask {
 struct ReportFilter {
   std::string attack;   // empty: all
   std::string defense;  // empty: all
-  // A shard's file (`fineprune run --shard I/K`) holds only some (attack, seed) pairs of its
-  // sweep: those, so that the others are not listed as pending. Unset: the whole sweep.
-  std::optional<std::set<std::pair<std::string, int64_t>>> shard_pairs;
+  // A shard's file (`fineprune run --shard I/K`) holds only some (model, attack, seed) triples
+  // of its sweep: those, so that the others are not listed as pending. Unset: the whole sweep.
+  std::optional<std::set<std::tuple<std::string, std::string, int64_t>>> shard_pairs;
 };
 
 struct ReportTable {
   std::string source;  // the file read (for titles and messages)
   bool sweep = false;  // written by `fineprune run` (has a sweep fingerprint)
   std::string asr_counts;  // non_target | all | "" (unknown)
+  // The models the file holds or its YAML lists, in the YAML's order; by_model(): more than one,
+  // so the tables print a model column and the figures name the model.
+  std::vector<std::string> models;
+  bool by_model() const { return models.size() > 1; }
   std::vector<ReportRow> rows;
   // Sweep files with an expected task list only; tasks counted after filtering.
   int tasks_expected = 0, tasks_done = 0;
@@ -84,22 +91,25 @@ struct ReportTable {
 // sweep file every attack x seed x defense x setting of the YAML (missing ones become rows with
 // n 0 and MissingTask entries); for an experiment file, which is only written whole, the seeds
 // found in its rows (`fineprune experiment --seed N` runs one seed of a longer list). Without a
-// readable YAML the rows alone count (a note says so). Rows follow the YAML's attack order,
-// then defense none, prune, finetune, fineprune, then setting none, stop, rates ascending.
+// readable YAML the rows alone count (a note says so). Rows follow the YAML's model order, then
+// its attack order, then defense none, prune, finetune, fineprune, then setting none, stop,
+// rates ascending.
 // Throws InputError "<source>: --attack: no attack 'x' in this file (attacks: a, b)" (likewise
 // --defense) when a filter names something the file neither holds nor expects.
 ReportTable build_report(const ResultFile& file, const std::string& source,
                          const ReportFilter& filter);
 
-// The tasks a sweep's YAML expands to, in the orchestrator's order (seed, attack, kind).
+// The tasks a sweep's YAML expands to, in the orchestrator's order (seed, model, attack, kind).
 // `pruning`: each attack's stopping thresholds and fixed rates (its overrides' where it has them;
 // no fine-pruning task for an attack the map lacks). A stop task's prune_rate is its threshold.
 std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks,
                                          const std::vector<int64_t>& seeds,
                                          const std::vector<std::string>& defenses,
-                                         const std::map<std::string, PruningSpec>& pruning);
+                                         const std::map<std::string, PruningSpec>& pruning,
+                                         const std::vector<std::string>& models = {""});
 
-// "badnets seed 3: fineprune rate 0.50" (used in messages and the tables' notes).
-std::string describe_task(const ExpectedTask& task);
+// "badnets seed 3: fineprune rate 0.50" (used in messages and the tables' notes); with_model:
+// "max_pool badnets seed 3: ...".
+std::string describe_task(const ExpectedTask& task, bool with_model = false);
 
 }  // namespace fineprune

@@ -23,8 +23,9 @@ constexpr int kErrorLength = 512;  // error messages, truncated to fit (see Task
 
 // Value of the root attribute "schema" that every file written by ResultWriter carries; readers
 // refuse files without it. Bump the number whenever a column is added, renamed or retyped.
-// 3: results.stop_drop; 4: tasks.model_digest, one tasks row per key, Fletcher-32 on every table
-constexpr const char* kResultSchema = "fineprune-results-4";
+// 3: results.stop_drop; 4: tasks.model_digest, one tasks row per key, Fletcher-32 on every table;
+// 5: curves.model and tasks.model, results.model the model's label (models as a sweep axis)
+constexpr const char* kResultSchema = "fineprune-results-5";
 
 // Root attributes a sweep's file always has: what it is a sweep of (task_key.h's fingerprint)
 // and the program that wrote it (task keys hold the version, so files of two versions do not mix).
@@ -59,7 +60,7 @@ struct ResultRow {
   double finetune_epochs = 0;
   double wall_s = 0;       // wall time of this defense (pruning and/or fine-tuning)
   double train_wall_s = 0;  // wall time of training the backdoored model
-  std::string model;
+  std::string model;  // the model's label: a `models:` entry's name, else the architecture name
   std::string dataset;
   std::string key;  // content key of the task (empty where none); up to kKeyLength - 1 bytes
 };
@@ -67,6 +68,7 @@ struct ResultRow {
 // One point of a pruning curve: after pruning `channels_pruned` channels.
 struct CurveRow {
   std::string attack;
+  std::string model;  // the model's label, as in ResultRow
   int64_t seed = 0;
   int64_t channels_pruned = 0;
   double fraction = 0;
@@ -86,6 +88,7 @@ struct TaskRow {
   std::string key;  // the task's content key; never empty
   std::string kind;
   std::string attack;
+  std::string model;  // the model's label, as in ResultRow
   int64_t seed = 0;
   std::string prune_mode;
   double prune_rate = 0;  // the rate of a "rate" task, the max_val_drop of a "stop" one

@@ -22,12 +22,12 @@ void mean_std(const std::vector<double>& v, double& mean, double& sd) {
 }  // namespace
 
 std::vector<SummaryRow> summarise(const std::vector<ResultRow>& rows) {
-  using Key = std::tuple<std::string, std::string, std::string, double>;
+  using Key = std::tuple<std::string, std::string, std::string, std::string, double>;
   std::vector<Key> order;
   std::map<Key, std::vector<const ResultRow*>> groups;
   for (const ResultRow& r : rows) {
     // Stop-mode rows reach different fractions per seed: group them under rate 0.
-    const Key key{r.attack, r.defense, r.prune_mode, r.prune_mode == "rate" ? r.prune_rate : 0.0};
+    const Key key{r.model, r.attack, r.defense, r.prune_mode, r.prune_mode == "rate" ? r.prune_rate : 0.0};
     if (groups.find(key) == groups.end()) order.push_back(key);
     groups[key].push_back(&r);
   }
@@ -35,7 +35,7 @@ std::vector<SummaryRow> summarise(const std::vector<ResultRow>& rows) {
   for (const Key& key : order) {
     const auto& g = groups[key];
     SummaryRow s;
-    std::tie(s.attack, s.defense, s.prune_mode, s.prune_rate) = key;
+    std::tie(s.model, s.attack, s.defense, s.prune_mode, s.prune_rate) = key;
     s.n = static_cast<int>(g.size());
     std::vector<double> clean, asr, robust, frac;
     for (const ResultRow* r : g) {
@@ -58,7 +58,10 @@ std::vector<SummaryRow> summarise(const std::vector<ResultRow>& rows) {
 
 std::string format_summary(const std::vector<SummaryRow>& rows) {
   std::string out;
-  char line[256];
+  char line[320];
+  bool by_model = false;
+  for (const SummaryRow& s : rows) by_model = by_model || s.model != rows.front().model;
+  if (by_model) out += std::string(line, static_cast<size_t>(std::snprintf(line, sizeof line, "%-16s ", "model")));
   std::snprintf(line, sizeof line, "%-18s %-10s %-10s %3s %17s %17s %8s %8s\n", "attack", "defense",
                 "setting", "n", "clean acc %", "ASR %", "RA %", "pruned");
   out += line;
@@ -69,6 +72,7 @@ std::string format_summary(const std::vector<SummaryRow>& rows) {
     } else {
       std::snprintf(setting, sizeof setting, "%s", s.prune_mode.c_str());
     }
+    if (by_model) out += std::string(line, static_cast<size_t>(std::snprintf(line, sizeof line, "%-16s ", s.model.c_str())));
     std::snprintf(line, sizeof line, "%-18s %-10s %-10s %3d %9.2f +- %5.2f %9.2f +- %5.2f %8.2f %7.1f%%\n",
                   s.attack.c_str(), s.defense.c_str(), setting, s.n, 100 * s.clean_mean,
                   100 * s.clean_std, 100 * s.asr_mean, 100 * s.asr_std, 100 * s.robust_mean,

@@ -10,7 +10,7 @@
 namespace fineprune {
 
 struct SummaryRow {
-  std::string attack, defense, prune_mode;
+  std::string model, attack, defense, prune_mode;
   double prune_rate = 0;
   int n = 0;  // seeds
   double clean_mean = 0, clean_std = 0;
@@ -19,11 +19,12 @@ struct SummaryRow {
   double pruned_fraction_mean = 0;
 };
 
-// Groups rows by (attack, defense, prune_mode, prune_rate) in first-seen order. std is the sample
+// Groups rows by (model, attack, defense, prune_mode, prune_rate) in first-seen order. std is the sample
 // standard deviation (0 for a single seed).
 std::vector<SummaryRow> summarise(const std::vector<ResultRow>& rows);
 
-// "attack  defense  setting  n  clean(mean+-std)  ASR(mean+-std) ..." in percent.
+// "attack  defense  setting  n  clean(mean+-std)  ASR(mean+-std) ..." in percent; a model column
+// first where the rows hold more than one model.
 std::string format_summary(const std::vector<SummaryRow>& rows);
 
 }  // namespace fineprune

@@ -81,7 +81,8 @@ const TableLayout& results_layout() {
 const TableLayout& curves_layout() {
   static const TableLayout layout = make_layout(
       "curves", sizeof(CurveRecord),
-      {FP_FIELD(CurveRecord, attack, kString), FP_FIELD(CurveRecord, seed, kInt64),
+      {FP_FIELD(CurveRecord, attack, kString), FP_FIELD(CurveRecord, model, kString),
+       FP_FIELD(CurveRecord, seed, kInt64),
        FP_FIELD(CurveRecord, channels_pruned, kInt64), FP_FIELD(CurveRecord, fraction, kFloat64),
        FP_FIELD(CurveRecord, val_acc, kFloat64), FP_FIELD(CurveRecord, clean_acc, kFloat64),
        FP_FIELD(CurveRecord, asr, kFloat64), FP_FIELD(CurveRecord, robust_acc, kFloat64),
@@ -93,7 +94,8 @@ const TableLayout& tasks_layout() {
   static const TableLayout layout = make_layout(
       "tasks", sizeof(TaskRecord),
       {FP_FIELD(TaskRecord, key, kString), FP_FIELD(TaskRecord, kind, kString),
-       FP_FIELD(TaskRecord, attack, kString), FP_FIELD(TaskRecord, seed, kInt64),
+       FP_FIELD(TaskRecord, attack, kString), FP_FIELD(TaskRecord, model, kString),
+       FP_FIELD(TaskRecord, seed, kInt64),
        FP_FIELD(TaskRecord, prune_mode, kString), FP_FIELD(TaskRecord, prune_rate, kFloat64),
        FP_FIELD(TaskRecord, status, kString), FP_FIELD(TaskRecord, attempts, kInt32),
        FP_FIELD(TaskRecord, worker, kInt32), FP_FIELD(TaskRecord, host, kString),
@@ -172,6 +174,7 @@ ResultRecord to_record(const ResultRow& row, const std::string& file) {
 CurveRecord to_record(const CurveRow& row, const std::string& file) {
   CurveRecord r;
   put_string(r.attack, row.attack, "curves", "attack", file);
+  put_string(r.model, row.model, "curves", "model", file);
   r.seed = row.seed;
   r.channels_pruned = row.channels_pruned;
   r.fraction = row.fraction;
@@ -190,6 +193,7 @@ TaskRecord to_record(const TaskRow& row, const std::string& file) {
   put_string(r.key, row.key, t, "key", file);
   put_string(r.kind, row.kind, t, "kind", file);
   put_string(r.attack, row.attack, t, "attack", file);
+  put_string(r.model, row.model, t, "model", file);
   r.seed = row.seed;
   put_string(r.prune_mode, row.prune_mode, t, "prune_mode", file);
   r.prune_rate = row.prune_rate;
@@ -239,6 +243,7 @@ ResultRow from_record(const ResultRecord& r) {
 CurveRow from_record(const CurveRecord& r) {
   CurveRow row;
   row.attack = get_string(r.attack);
+  row.model = get_string(r.model);
   row.seed = r.seed;
   row.channels_pruned = r.channels_pruned;
   row.fraction = r.fraction;
@@ -256,6 +261,7 @@ TaskRow from_record(const TaskRecord& r) {
   row.key = get_string(r.key);
   row.kind = get_string(r.kind);
   row.attack = get_string(r.attack);
+  row.model = get_string(r.model);
   row.seed = r.seed;
   row.prune_mode = get_string(r.prune_mode);
   row.prune_rate = r.prune_rate;

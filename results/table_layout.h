@@ -45,6 +45,7 @@ struct ResultRecord {
 
 struct CurveRecord {
   char attack[kNameLength];
+  char model[kNameLength];
   int64_t seed;
   int64_t channels_pruned;
   double fraction;
@@ -60,6 +61,7 @@ struct TaskRecord {
   char key[kKeyLength];
   char kind[kNameLength];
   char attack[kNameLength];
+  char model[kNameLength];
   int64_t seed;
   char prune_mode[kNameLength];
   double prune_rate;

@@ -243,6 +243,31 @@ TEST(ExperimentSpec, AttackOverridesMergeOverTheFilesSections) {
   EXPECT_EQ(tuned.pruning.max_val_drops, (std::vector<double>{0.1}));
 }
 
+TEST(ExperimentSpec, ModelsListReadsEachEntryWithItsLabel) {
+  const ExperimentSpec s = parse_experiment_spec(
+      "attacks: [{name: a}]\n"
+      "models:\n"
+      "  - {name: flat.v1, arch: small_cnn, widths: [8, 16, 32], hidden: 64}\n"
+      "  - {name: pooled-2, arch: small_cnn, head: max_pool}\n"
+      "  - {name: big_vgg, arch: vgg}\n",
+      "m.yaml");
+  ASSERT_EQ(s.models.size(), 3u);
+  EXPECT_EQ(s.models[0].label, "flat.v1");
+  EXPECT_EQ(s.models[0].name, "small_cnn");
+  EXPECT_EQ(s.models[0].widths, (std::vector<int64_t>{8, 16, 32}));
+  EXPECT_EQ(s.models[0].hidden, 64);
+  EXPECT_EQ(s.models[1].head, "max_pool");
+  EXPECT_EQ(s.models[2].name, "vgg");
+  EXPECT_EQ(model_label(s.models[2]), "big_vgg");
+  EXPECT_EQ(model_label(s.model), "flat.v1");  // the first, as the model a task runs with
+  EXPECT_EQ(sweep_models(s).size(), 3u);
+  // The single section: one model, labelled by its architecture, no list.
+  const ExperimentSpec one = parse_experiment_spec("attacks: [{name: a}]\nmodel: {name: vgg}\n", "m.yaml");
+  EXPECT_TRUE(one.models.empty());
+  ASSERT_EQ(sweep_models(one).size(), 1u);
+  EXPECT_EQ(model_label(sweep_models(one)[0]), "vgg");
+}
+
 TEST(ExperimentSpec, StoppingThresholdsAreANumberOrAList) {
   EXPECT_EQ(parse_experiment_spec("attacks: [{name: a}]\npruning: {max_val_drop: 0.1}\n", "s.yaml").pruning.max_val_drops,
             (std::vector<double>{0.1}));
@@ -357,7 +382,7 @@ const BadCase kBadCases[] = {
     {"NestedTooDeeply", "attacks: " TWO_THOUSAND_BRACKETS "\n", "<yaml>", "nested too deeply"},
     {"RootIsAList", "- a\n- b\n", "<root>", "expected a map of settings, got a list"},
     {"UnknownTopLevelKey", OK_ATTACK "epochs: 3\n", "epochs",
-     "unknown key (known: name, data, model, training, attacks"},
+     "unknown key (known: name, data, model, models, training, attacks"},
     {"UnknownNestedKey", "attacks:\n  - name: a\n  - name: b\n    trigger: {sise: 3}\n",
      "attacks[1].trigger.sise", "unknown key (known: type, size, position"},
     {"UnknownDataKey", OK_ATTACK "data: {folder: x}\n", "data.folder", "unknown key"},
@@ -533,6 +558,29 @@ const BadCase kBadCases[] = {
     {"SeedNotAnInteger", OK_ATTACK "seeds: one\n", "seeds", "expected an integer, got 'one'"},
     {"NegativeThreads", OK_ATTACK "threads: -1\n", "threads", "must be >= 0, got -1"},
     {"EmptyName", OK_ATTACK "name: ''\n", "name", "must not be empty"},
+    // Models as a sweep axis (`models:`).
+#define M0 "  - {name: a, arch: small_cnn}\n"
+    {"ModelAndModels", OK_ATTACK "model: {name: vgg}\nmodels:\n" M0, "models",
+     "either model (one model) or models (a list), not both"},
+    {"DuplicateModelName", OK_ATTACK "models:\n" M0 "  - {name: b, arch: vgg}\n  - {name: a, arch: small_cnn, head: max_pool}\n",
+     "models[2].name", "duplicate model name 'a' (also at models[0].name)"},
+    {"UnknownArch", OK_ATTACK "models:\n" M0 "  - {name: b, arch: resnet50}\n", "models[1].arch",
+     "unknown value 'resnet50' (known: small_cnn, vgg, preact_resnet18, deepid)"},
+    {"BadHead", OK_ATTACK "models:\n" M0 "  - {name: b, arch: small_cnn, head: avg}\n", "models[1].head",
+     "'avg'"},
+    {"HeadOnVggEntry", OK_ATTACK "models:\n" M0 "  - {name: b, arch: vgg, head: max_pool}\n", "models[1].head",
+     "only used by model small_cnn"},
+    {"WidthsOfEntry", OK_ATTACK "models:\n" M0 "  - {name: b, arch: small_cnn, widths: [8, 16]}\n",
+     "models[1].widths", "small_cnn takes 3 widths, got 2"},
+    {"ModelWithoutName", OK_ATTACK "models:\n  - {arch: small_cnn}\n", "models[0].name", "a name is required"},
+    {"ModelWithoutArch", OK_ATTACK "models:\n  - {name: a}\n", "models[0].arch", "required"},
+    {"ModelNameWithSpace", OK_ATTACK "models:\n  - {name: 'a b', arch: small_cnn}\n", "models[0].name",
+     "may only hold letters, digits"},
+    {"NoModels", OK_ATTACK "models: []\n", "models", "at least one model"},
+    {"ModelsNotAList", OK_ATTACK "models: {name: a}\n", "models", "expected a list, got a map"},
+    {"UnknownModelsKey", OK_ATTACK "models:\n  - {name: a, arch: small_cnn, depth: 3}\n", "models[0].depth",
+     "unknown key (known: name, arch, widths, hidden, head)"},
+#undef M0
     // Data-parallel settings of worker groups.
     {"UnknownBackend", OK_ATTACK "parallel: {backend: gloo}\n", "parallel.backend", "'gloo'"},
     {"ZeroBucket", OK_ATTACK "parallel: {bucket_mb: 0}\n", "parallel.bucket_mb", "got 0"},

@@ -36,7 +36,8 @@ TEST(Configs, TheShippedOnesAreThere) {
   std::vector<std::string> names;
   for (const std::string& f : config_files()) names.push_back(fs::path(f).filename().string());
   EXPECT_EQ(names, (std::vector<std::string>{"cifar10-preact-resnet18.yaml", "fmnist-demo.yaml", "fmnist-experiment.yaml",
-                                             "fmnist-paper.yaml", "youtube-faces-deepid.yaml"}));
+                                             "fmnist-paper.yaml", "fmnist-where-fp-works.yaml",
+                                             "youtube-faces-deepid.yaml"}));
 }
 
 TEST(Configs, EveryOneValidatesExpandsAndItsTriggerPicturesLoad) {
@@ -46,8 +47,9 @@ TEST(Configs, EveryOneValidatesExpandsAndItsTriggerPicturesLoad) {
     ASSERT_NO_THROW(spec = load_experiment_spec(file));
     std::vector<Task> tasks;
     ASSERT_NO_THROW(tasks = expand_sweep(spec, "test"));
-    EXPECT_EQ(tasks.size(), spec.attacks.size() * spec.seeds.size() *
-                                (4 + spec.pruning.rates.size()));  // train, curve, finetune, fineprune x (stop + rates)
+    // train, curve, finetune, fineprune x (stop + rates), per model, attack and seed
+    EXPECT_EQ(tasks.size(), sweep_models(spec).size() * spec.attacks.size() * spec.seeds.size() *
+                                (4 + spec.pruning.rates.size()));
     for (const AttackSpec& a : spec.attacks) {
       if (a.trigger.image.empty()) continue;
       SCOPED_TRACE(a.name + ": " + a.trigger.image);
@@ -86,6 +88,23 @@ TEST(Configs, ClusterTemplatesUseTheirDatasetsAndNetworks) {
   EXPECT_EQ(faces.model.name, "deepid");
   ASSERT_FALSE(faces.attacks.empty());
   EXPECT_EQ(faces.attacks.front().trigger.type, "mask");
+}
+
+// Issue 11's study as one file: the three heads of small_cnn as a `models:` list, 180 tasks.
+TEST(Configs, WhereFinePruningWorksListsTheThreeHeadsAndExpandsTo180Tasks) {
+  const ExperimentSpec spec = load_experiment_spec((kConfigs / "fmnist-where-fp-works.yaml").string());
+  std::vector<std::string> labels, heads;
+  for (const ModelSpec& m : sweep_models(spec)) {
+    labels.push_back(model_label(m));
+    heads.push_back(m.head);
+  }
+  EXPECT_EQ(labels, (std::vector<std::string>{"flatten", "max_pool", "global_pool"}));
+  EXPECT_EQ(heads, labels);
+  const std::vector<Task> tasks = expand_sweep(spec, "v1");
+  EXPECT_EQ(tasks.size(), 180u);
+  std::set<std::string> keys;
+  for (const Task& t : tasks) keys.insert(t.key);
+  EXPECT_EQ(keys.size(), tasks.size());
 }
 
 }  // namespace

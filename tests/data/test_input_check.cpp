@@ -117,6 +117,29 @@ TEST(InputCheck, ModelThatNeedsBiggerImagesIsNamedWithTheFile) {
   EXPECT_MENTIONS(m, "1x28x28");
 }
 
+// Every model of a `models:` list is tried on the data, and named by its entry's key path.
+TEST(InputCheck, EachModelOfAListIsTriedAndNamedByItsEntry) {
+  TinyData t;
+  ModelSpec ok = t.spec.model;
+  ok.label = "small";
+  ModelSpec faces;
+  faces.label = "faces";
+  faces.name = "deepid";
+  faces.widths = {4, 4, 4, 4};
+  t.spec.models = {ok, faces};
+  t.spec.model = ok;  // as the loader leaves it: the first, which runs
+  const std::string m = refusal(t.spec);
+  EXPECT_MENTIONS(m, "/cfg/sweep.yaml: models[1].arch: deepid needs images of at least 31x31");
+  ModelSpec vgg_like = ok;
+  vgg_like.label = "narrow";
+  vgg_like.widths = {4, 8};  // small_cnn takes 3: the model factory refuses it
+  t.spec.models = {ok, vgg_like};
+  EXPECT_MENTIONS(refusal(t.spec), "/cfg/sweep.yaml: models[1].widths: ");
+  t.spec.models = {ok, ok};
+  t.spec.models[1].label = "again";
+  EXPECT_NO_THROW(check_inputs(t.spec));
+}
+
 TEST(InputCheck, VggWithTooManyPoolsForTheImagesIsRefusedUpFront) {
   TinyData t(8);
   t.spec.model.name = "vgg";

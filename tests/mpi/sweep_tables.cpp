@@ -35,12 +35,12 @@ auto result_values(const ResultRow& r) {
 }
 
 auto curve_values(const CurveRow& r) {
-  return std::make_tuple(r.attack, r.seed, r.channels_pruned, r.fraction, r.val_acc, r.clean_acc, r.asr,
+  return std::make_tuple(r.attack, r.model, r.seed, r.channels_pruned, r.fraction, r.val_acc, r.clean_acc, r.asr,
                          r.robust_acc, r.is_stop, r.key);
 }
 
 auto task_values(const TaskRow& r) {
-  return std::make_tuple(r.key, r.kind, r.attack, r.seed, r.prune_mode, r.prune_rate, r.status, r.attempts,
+  return std::make_tuple(r.key, r.kind, r.attack, r.model, r.seed, r.prune_mode, r.prune_rate, r.status, r.attempts,
                          r.worker, r.host, r.wall_s, r.error);
 }
 

@@ -14,6 +14,8 @@ TEST(Protocol, AssignmentRoundTrip) {
   Assignment a;
   a.task.key = std::string(64, 'a');
   a.task.kind = TaskKind::Fineprune;
+  a.task.model_index = 2;
+  a.task.model = "max_pool";
   a.task.attack_index = 3;
   a.task.attack = "blend\twith tab";
   a.task.seed = 42;
@@ -25,6 +27,8 @@ TEST(Protocol, AssignmentRoundTrip) {
   const Assignment b = decode_assignment(encode_assignment(a));
   EXPECT_EQ(b.task.key, a.task.key);
   EXPECT_EQ(b.task.kind, a.task.kind);
+  EXPECT_EQ(b.task.model_index, a.task.model_index);
+  EXPECT_EQ(b.task.model, a.task.model);
   EXPECT_EQ(b.task.attack_index, a.task.attack_index);
   EXPECT_EQ(b.task.attack, a.task.attack);
   EXPECT_EQ(b.task.seed, a.task.seed);

@@ -321,7 +321,7 @@ TEST(SweepFingerprint, CoversTheSweepNotItsFormatting) {
 TEST(TaskKey, SpecStructsHaveNotGrown) {
   EXPECT_EQ(sizeof(DataSpec), 12 * sizeof(std::string) + sizeof(std::vector<std::string>) + 5 * 8)
       << "DataSpec changed: update add_data()";
-  EXPECT_EQ(sizeof(ModelSpec), 2 * sizeof(std::string) + sizeof(std::vector<int64_t>) + 8)
+  EXPECT_EQ(sizeof(ModelSpec), 3 * sizeof(std::string) + sizeof(std::vector<int64_t>) + 8)
       << "ModelSpec changed: update add_model()";
   EXPECT_EQ(sizeof(TrainSpec), 5 * 8u) << "TrainSpec changed: update add_train()";
   EXPECT_EQ(sizeof(TriggerSpec), 5 * sizeof(std::string) + 9 * 8)

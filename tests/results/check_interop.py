@@ -22,9 +22,9 @@ RESULT_COLUMNS = [
     "clean_acc", "asr", "robust_acc", "val_acc", "asr_counts", "finetune_epochs", "wall_s",
     "train_wall_s", "model", "dataset", "key",
 ]
-CURVE_COLUMNS = ["attack", "seed", "channels_pruned", "fraction", "val_acc", "clean_acc", "asr",
+CURVE_COLUMNS = ["attack", "model", "seed", "channels_pruned", "fraction", "val_acc", "clean_acc", "asr",
                  "robust_acc", "is_stop", "key"]
-TASK_COLUMNS = ["key", "kind", "attack", "seed", "prune_mode", "prune_rate", "status", "attempts",
+TASK_COLUMNS = ["key", "kind", "attack", "model", "seed", "prune_mode", "prune_rate", "status", "attempts",
                 "worker", "host", "wall_s", "model_digest", "error"]
 STRINGS = {"attack", "trigger", "target_mode", "defense", "prune_mode", "asr_counts", "model",
            "dataset", "key", "kind", "status", "host", "model_digest", "error"}
@@ -91,6 +91,7 @@ def expected_tasks():
             "key": KEYS[i] if i < 3 else f"task-{i}",
             "kind": "train" if i == 0 else "defense",
             "attack": "wanet" if i == 2 else "badnets",
+            "model": "resnet18",
             "seed": 1 + i,
             "prune_mode": "none" if i == 0 else "stop",
             "prune_rate": 0.25 * i,
@@ -107,7 +108,7 @@ def expected_tasks():
 
 def expected_curves():
     return [{
-        "attack": "badnets", "seed": 1, "channels_pruned": 128 * i, "fraction": 0.25 * i,
+        "attack": "badnets", "model": "resnet18", "seed": 1, "channels_pruned": 128 * i, "fraction": 0.25 * i,
         "val_acc": 0.9 - 0.1 * i, "clean_acc": 0.91 - 0.1 * i, "asr": 1.0 - 0.25 * i,
         "robust_acc": 0.2 * i, "is_stop": 1 if i == 2 else 0, "key": KEYS[0],
     } for i in range(4)]
@@ -154,7 +155,7 @@ def check_rows(reader, table, got_rows, want_rows, columns):
 def check_h5py(path):
     with h5py.File(path, "r") as f:
         expect("h5py root members", sorted(f.keys()), ["curves", "results", "tasks"])
-        expect("h5py schema attribute", f.attrs["schema"], "fineprune-results-4")
+        expect("h5py schema attribute", f.attrs["schema"], "fineprune-results-5")
         expect("h5py experiment_yaml", f.attrs["experiment_yaml"], "seeds: [1, 2]\n")
         expect("h5py sweep_fingerprint", f.attrs["sweep_fingerprint"], "sweep-fingerprint-1")
         expect("h5py fineprune_version", f.attrs["fineprune_version"], "0.1.0")

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 4; ++i) {
       CurveRow c;
       c.attack = "badnets";
+      c.model = "resnet18";
       c.seed = 1;
       c.channels_pruned = 128 * i;
       c.fraction = 0.25 * i;
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
       t.key = i < 3 ? keys[i] : "task-" + std::to_string(i);
       t.kind = i == 0 ? "train" : "defense";
       t.attack = i == 2 ? "wanet" : "badnets";
+      t.model = "resnet18";
       t.seed = 1 + i;
       t.prune_mode = i == 0 ? "none" : "stop";
       t.prune_rate = 0.25 * i;

@@ -70,6 +70,7 @@ inline TaskRow task(const std::string& key, const std::string& kind, const std::
   t.key = key;
   t.kind = kind;
   t.attack = attack;
+  t.model = "small_cnn";  // the fixture YAML's one model
   t.seed = seed;
   t.prune_mode = mode;
   t.prune_rate = rate;

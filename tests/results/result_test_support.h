@@ -47,6 +47,7 @@ inline ResultRow result_row(int i) {
 inline CurveRow curve_row(int i) {
   CurveRow c;
   c.attack = "wanet_" + std::to_string(i);
+  c.model = "max_pool-" + std::to_string(i);
   c.seed = 7 + i;
   c.channels_pruned = 8 * i;
   c.fraction = i / 64.0;
@@ -64,6 +65,7 @@ inline TaskRow task_row(int i) {
   t.key = std::string(kKeyLength - 1, static_cast<char>('0' + i % 10));
   t.kind = i % 2 ? "defense" : "train";
   t.attack = "badnets_" + std::to_string(i);
+  t.model = "global_pool-" + std::to_string(i);
   t.seed = 1000000000000LL + i;
   t.prune_mode = i % 2 ? "rate" : "stop";
   t.prune_rate = 0.125 + i;
@@ -109,6 +111,7 @@ inline void expect_same(const ResultRow& a, const ResultRow& b) {
 
 inline void expect_same(const CurveRow& a, const CurveRow& b) {
   FP_EXPECT_FIELD(attack);
+  FP_EXPECT_FIELD(model);
   FP_EXPECT_FIELD(seed);
   FP_EXPECT_FIELD(channels_pruned);
   FP_EXPECT_FIELD(fraction);
@@ -124,6 +127,7 @@ inline void expect_same(const TaskRow& a, const TaskRow& b) {
   FP_EXPECT_FIELD(key);
   FP_EXPECT_FIELD(kind);
   FP_EXPECT_FIELD(attack);
+  FP_EXPECT_FIELD(model);
   FP_EXPECT_FIELD(seed);
   FP_EXPECT_FIELD(prune_mode);
   FP_EXPECT_FIELD(prune_rate);

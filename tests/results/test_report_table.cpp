@@ -5,7 +5,11 @@
 #include "common/error.h"
 #include "report_fixtures.h"
 #include "result_test_support.h"
+#include "results/report_format.h"
 #include "results/report_table.h"
+
+#include <set>
+#include <tuple>
 
 namespace fineprune {
 namespace {
@@ -228,7 +232,8 @@ TEST_F(ReportSweepTest, FiltersApplyToMissingTasksToo) {
 // A shard's file expects only its own (attack, seed) pairs: the others are not pending.
 TEST_F(ReportSweepTest, ShardFileExpectsOnlyItsPairs) {
   ReportFilter shard;
-  shard.shard_pairs = std::set<std::pair<std::string, int64_t>>{{"badnets", 1}, {"badnets", 2}};
+  shard.shard_pairs = std::set<std::tuple<std::string, std::string, int64_t>>{{"small_cnn", "badnets", 1},
+                                                                             {"small_cnn", "badnets", 2}};
   const ResultFile file = sweep_file();
   const ReportTable t = build_report(file, "sweep.h5", shard);
   EXPECT_EQ(t.tasks_expected, 8);  // badnets x 2 seeds x (curve, finetune, 2 fineprune)
@@ -240,7 +245,8 @@ TEST_F(ReportSweepTest, ShardFileExpectsOnlyItsPairs) {
   for (const std::string& n : t.notes) noted |= n.find("a shard's file") != std::string::npos;
   EXPECT_TRUE(noted);
 
-  shard.shard_pairs = std::set<std::pair<std::string, int64_t>>{{"badnets", 2}, {"blended", 1}};
+  shard.shard_pairs = std::set<std::tuple<std::string, std::string, int64_t>>{{"small_cnn", "badnets", 2},
+                                                                             {"small_cnn", "blended", 1}};
   const ReportTable mixed = build_report(file, "sweep.h5", shard);
   EXPECT_EQ(mixed.tasks_expected, 8);
   EXPECT_EQ(find(mixed, "badnets", "none", "none").n_expected, 1);
@@ -283,6 +289,117 @@ TEST(ExpectedTasks, MirrorTheSweepExpansionRule) {
   EXPECT_EQ(describe_task(own[4]), "b seed 1: fineprune at the stopping point (validation drop 2%)");
   EXPECT_EQ(describe_task(own[5]), "b seed 1: fineprune at the stopping point (validation drop 10%)");
   EXPECT_EQ(describe_task(own[6]), "b seed 1: fineprune rate 0.10");
+}
+
+}  // namespace
+}  // namespace fineprune
+
+namespace fineprune {
+namespace {
+
+// Models as a sweep axis: rows of two models (same attacks, defenses and seeds) stay apart, in
+// the YAML's model order, each with its own undefended baseline; the formats print a model
+// column, and the shard filter and the missing list are per model.
+class ReportModelsTest : public testing_rows::TempDirTest {
+ protected:
+  static std::string models_yaml() {
+    return yaml({"badnets"}, "[1, 2]", "[none, fineprune]", "[0.5]") +
+           "models:\n  - {name: wide, arch: small_cnn, widths: [8, 16, 32]}\n"
+           "  - {name: pooled, arch: small_cnn, head: max_pool}\n";
+  }
+  static std::vector<ResultRow> rows_of(const std::string& model, int64_t seed, double clean_shift) {
+    std::vector<ResultRow> rows = rows_for("badnets", seed, {"none", "fineprune"}, {0.5});
+    for (ResultRow& r : rows) {
+      r.model = model;
+      r.clean_acc += clean_shift;
+      if (r.defense == "fineprune" && model == "pooled") r.asr = 0.5;
+    }
+    return rows;
+  }
+};
+
+TEST_F(ReportModelsTest, GroupsByModelInYamlOrderWithOwnBaselines) {
+  std::vector<ResultRow> rows;
+  for (int64_t seed : {1, 2}) {
+    for (const ResultRow& r : rows_of("pooled", seed, -0.2)) rows.push_back(r);  // rows: pooled first
+    for (const ResultRow& r : rows_of("wide", seed, 0.0)) rows.push_back(r);
+  }
+  auto writer = ResultWriter::create(path("exp.h5"), {{"experiment_yaml", models_yaml()}});
+  writer->append_results(rows);
+  writer->close();
+  const ReportTable t = build_report(read_result_file(path("exp.h5")), "exp.h5", {});
+  EXPECT_EQ(t.models, (std::vector<std::string>{"wide", "pooled"}));
+  ASSERT_TRUE(t.by_model());
+  std::vector<std::string> got;
+  for (const ReportRow& r : t.rows) got.push_back(r.model + " " + r.defense + " " + r.prune_mode);
+  EXPECT_EQ(got, (std::vector<std::string>{"wide none none", "wide fineprune stop", "wide fineprune rate",
+                                           "pooled none none", "pooled fineprune stop", "pooled fineprune rate"}));
+  for (const ReportRow& r : t.rows) {
+    EXPECT_EQ(r.n, 2) << r.model << " " << r.defense;
+    // Each model's cost is against its own undefended model (0.005 x the mean seed 1.5).
+    if (r.defense == "fineprune") EXPECT_NEAR(r.clean_drop.mean, 0.0075, 1e-12) << r.model;
+    if (r.defense == "fineprune") EXPECT_NEAR(r.asr.mean, r.model == "pooled" ? 0.5 : 0.05, 1e-12);
+  }
+
+  const std::string md = format_report(t, ReportFormat::Markdown);
+  EXPECT_NE(md.find("| model | attack | defense |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| pooled | badnets | fineprune |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| wide | badnets | none |"), std::string::npos) << md;
+  const std::string csv = format_report(t, ReportFormat::Csv);
+  EXPECT_EQ(csv.rfind("model,attack,defense,", 0), 0u) << csv;
+  EXPECT_NE(csv.find("\npooled,badnets,fineprune,rate,"), std::string::npos) << csv;
+  EXPECT_NE(format_report(t, ReportFormat::Latex).find("model & attack & defense"), std::string::npos);
+}
+
+TEST_F(ReportModelsTest, OneModelKeepsTheTableAsItWas) {
+  auto writer = ResultWriter::create(path("one.h5"), {{"experiment_yaml", yaml({"badnets"}, "[1]", "[none]", "[]")}});
+  writer->append_results(rows_for("badnets", 1, {"none"}, {}));
+  writer->close();
+  const ReportTable t = build_report(read_result_file(path("one.h5")), "one.h5", {});
+  EXPECT_EQ(t.models, std::vector<std::string>{"small_cnn"});
+  EXPECT_FALSE(t.by_model());
+  const std::string md = format_report(t, ReportFormat::Markdown);
+  EXPECT_NE(md.find("| attack | defense | setting |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("| model |"), std::string::npos) << md;
+}
+
+TEST_F(ReportModelsTest, MissingTasksAndShardsArePerModel) {
+  auto w = ResultWriter::open_sweep(path("sweep.h5"), {{"sweep_yaml", models_yaml()}}, "fingerprint", false);
+  // wide: everything of seed 1 done; pooled: nothing. A tasks row of the same (kind, attack,
+  // seed) but the other model must not count for pooled.
+  std::vector<ResultRow> rows = rows_of("wide", 1, 0.0);
+  const std::vector<std::pair<std::string, std::vector<ResultRow>>> outcomes = {
+      {"curve", {rows[0]}}, {"fineprune", {rows[1]}}, {"fineprune", {rows[2]}}};
+  int k = 0;
+  for (const auto& [kind, keyed_rows] : outcomes) {
+    const std::string key = "k" + std::to_string(k++);
+    std::vector<ResultRow> keyed = keyed_rows;
+    for (ResultRow& r : keyed) r.key = key;
+    TaskRow tr = task(key, kind, "badnets", 1, "done", kind == "fineprune" ? keyed[0].prune_mode : "",
+                      kind == "fineprune" ? (keyed[0].prune_mode == "stop" ? 0.04 : 0.5) : 0);
+    tr.model = "wide";
+    w->append_task_outcome(tr, keyed, {});
+  }
+  TaskRow failed = task("t-pooled", "train", "badnets", 1, "failed", "", 0, "diverged");
+  failed.model = "pooled";
+  w->append_tasks({failed});
+  w->close();
+  const ResultFile file = read_result_file(path("sweep.h5"));
+  const ReportTable t = build_report(file, "sweep.h5", {});
+  EXPECT_EQ(t.tasks_expected, 12);  // 2 models x 2 seeds x (curve, fineprune stop, rate 0.5)
+  EXPECT_EQ(t.tasks_done, 3);
+  size_t pooled_seed1 = 0;
+  for (const MissingTask& m : t.missing) pooled_seed1 += m.task.model == "pooled" && m.task.seed == 1 ? 1 : 0;
+  EXPECT_EQ(pooled_seed1, 3u);
+  EXPECT_NE(format_report_notes(t).find("- pooled badnets seed 1: curve: pending"), std::string::npos)
+      << format_report_notes(t);
+
+  ReportFilter shard;
+  shard.shard_pairs = std::set<std::tuple<std::string, std::string, int64_t>>{{"wide", "badnets", 1}};
+  const ReportTable mine = build_report(file, "sweep.h5", shard);
+  EXPECT_EQ(mine.tasks_expected, 3);
+  EXPECT_EQ(mine.tasks_done, 3);
+  EXPECT_TRUE(mine.missing.empty());
 }
 
 }  // namespace

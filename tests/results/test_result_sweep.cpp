@@ -195,6 +195,36 @@ TEST_F(ResultSweep, FileNotOursIsTheReadersInputError) {
       << msg;
 }
 
+// Schema 4 (before the model axis: curves and tasks had no `model` column, results.model held the
+// architecture): refused by name, by the resume path and by the readers (report, plan, merge),
+// never half-read.
+TEST_F(ResultSweep, SchemaFourFileIsRefusedNamingBothSchemas) {
+  ResultWriter::create(path("v4.h5"), {})->close();
+  {
+    const hid_t f = H5Fopen(path("v4.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    ASSERT_GE(H5Adelete(f, "schema"), 0);
+    const char* old = "fineprune-results-4";
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, std::strlen(old));
+    const hid_t scalar = H5Screate(H5S_SCALAR);
+    const hid_t attr = H5Acreate2(f, "schema", type, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(H5Awrite(attr, type, old), 0);
+    H5Aclose(attr);
+    H5Sclose(scalar);
+    H5Tclose(type);
+    ASSERT_GE(H5Fclose(f), 0);
+  }
+  const std::string expected = path("v4.h5") +
+                               ": not a fineprune result file: schema is 'fineprune-results-4', "
+                               "expected 'fineprune-results-5'";
+  const std::string resume = message_of<InputError>(
+      [&] { ResultWriter::open_sweep(path("v4.h5"), {}, "fp", false); });
+  EXPECT_NE(resume.find(expected), std::string::npos) << resume;
+  const std::string read = message_of<InputError>([&] { read_result_file(path("v4.h5")); });
+  EXPECT_NE(read.find(expected), std::string::npos) << read;
+}
+
 TEST_F(ResultSweep, FreshStartsAnEmptyFileOverTheOldOne) {
   {
     auto writer = ResultWriter::open_sweep(path("s.h5"), {{"old", "1"}}, "fp-old", false);

@@ -272,10 +272,10 @@ TEST(ResultColumns, MatchStructFieldOrder) {
   EXPECT_EQ(result_column_names().front(), "attack");
   EXPECT_EQ(result_column_names().back(), "key");
   EXPECT_EQ(curve_column_names(),
-            (std::vector<std::string>{"attack", "seed", "channels_pruned", "fraction", "val_acc",
+            (std::vector<std::string>{"attack", "model", "seed", "channels_pruned", "fraction", "val_acc",
                                       "clean_acc", "asr", "robust_acc", "is_stop", "key"}));
   EXPECT_EQ(task_column_names(),
-            (std::vector<std::string>{"key", "kind", "attack", "seed", "prune_mode", "prune_rate",
+            (std::vector<std::string>{"key", "kind", "attack", "model", "seed", "prune_mode", "prune_rate",
                                       "status", "attempts", "worker", "host", "wall_s",
                                       "model_digest", "error"}));
 }

@@ -29,35 +29,51 @@ std::string torch_message(const c10::Error& e) {
   const size_t colon = what.find(": ");
   if (colon != std::string::npos && what.rfind(expected_start, 0) == 0 &&
       what.find(' ') > colon) {
-    std::string key = what.substr(0, colon);
-    if (key == "model") key = "model.name";  // "model: deepid needs ..." is about the name's model
-    throw ConfigError(spec.source_file, prefix + key, what.substr(colon + 2) + note);
+    throw ConfigError(spec.source_file, prefix + what.substr(0, colon), what.substr(colon + 2) + note);
   }
   throw ConfigError(spec.source_file, fallback_key, what + note);
 }
 
-void check_model(const ExperimentSpec& spec, const DataFacts& facts) {
+// The models' messages name keys of the single `model:` section ("model.widths: ...", "model:
+// deepid needs ..."); for a `models:` entry they are put under its path, its "name" being "arch".
+std::string model_key(const std::string& key, size_t index, bool listed) {
+  const std::string base = key == "model" ? "model.name" : key;
+  if (!listed) return base;
+  std::string rest = base.substr(std::string("model.").size());
+  if (rest == "name") rest = "arch";
+  return "models[" + std::to_string(index) + "]." + rest;
+}
+
+void check_model(const ExperimentSpec& spec, const ModelSpec& model_spec, size_t index, bool listed,
+                 const DataFacts& facts) {
   const ImageShape shape{facts.channels, facts.height, facts.width};
+  const std::string at = listed ? "models[" + std::to_string(index) + "]" : "model";
   const std::string images = std::to_string(facts.channels) + "x" + std::to_string(facts.height) +
                              "x" + std::to_string(facts.width);
   const std::string note = " (the data's images are " + images + ")";
   try {
     torch::NoGradGuard no_grad;
-    const std::shared_ptr<PrunableNet> model = make_model(spec.model, shape, facts.num_classes);
+    const std::shared_ptr<PrunableNet> model = make_model(model_spec, shape, facts.num_classes);
     model->eval();
     const torch::Tensor out = model->forward(torch::zeros({2, shape.channels, shape.height, shape.width}));
     if (out.dim() != 2 || out.size(0) != 2 || out.size(1) != facts.num_classes) {
-      throw ConfigError(spec.source_file, "model",
-                        spec.model.name + " gives outputs of shape " + c10::str(out.sizes()) +
+      throw ConfigError(spec.source_file, at,
+                        model_spec.name + " gives outputs of shape " + c10::str(out.sizes()) +
                             " for " + std::to_string(facts.num_classes) + " classes" + note);
     }
   } catch (const ConfigError&) {
     throw;
   } catch (const InputError& e) {
-    rethrow_with_path(spec, e.what(), "", "model", "model", note);
+    const std::string what = e.what();
+    const size_t colon = what.find(": ");
+    if (colon != std::string::npos && what.rfind("model", 0) == 0 && what.find(' ') > colon) {
+      throw ConfigError(spec.source_file, model_key(what.substr(0, colon), index, listed),
+                        what.substr(colon + 2) + note);
+    }
+    throw ConfigError(spec.source_file, at, what + note);
   } catch (const c10::Error& e) {
-    throw ConfigError(spec.source_file, "model",
-                      spec.model.name + " cannot run on " + images + " images: " + torch_message(e));
+    throw ConfigError(spec.source_file, at,
+                      model_spec.name + " cannot run on " + images + " images: " + torch_message(e));
   }
 }
 
@@ -91,7 +107,9 @@ void check_triggers(const ExperimentSpec& spec, const DataFacts& facts) {
 
 DataFacts check_inputs(const ExperimentSpec& spec) {
   const DataFacts facts = check_data(spec);
-  check_model(spec, facts);
+  // Every model of the sweep, on the data's image size.
+  const std::vector<ModelSpec> models = sweep_models(spec);
+  for (size_t i = 0; i < models.size(); ++i) check_model(spec, models[i], i, !spec.models.empty(), facts);
   check_triggers(spec, facts);
   return facts;
 }

@@ -98,19 +98,25 @@ std::vector<ResultRow> run_defenses(const ExperimentSpec& spec, const AttackSpec
 }
 
 void run_experiment(const ExperimentSpec& spec, ResultWriter& writer, const LogFn& log) {
+  const size_t models = sweep_models(spec).size();
   for (int64_t seed : spec.seeds) {
     const SeedData data = load_seed_data(spec.data, static_cast<uint64_t>(seed));
-    for (const AttackSpec& attack : spec.attacks) {
-      const LogFn seed_log = [&](const std::string& line) {
-        log("[seed " + std::to_string(seed) + "] " + line);
-      };
-      const ExperimentSpec own = spec_for_attack(spec, attack);  // the attack's overrides
-      BackdooredModel bd = train_backdoored(own, attack, data, static_cast<uint64_t>(seed), seed_log);
-      std::vector<CurveRow> curve;
-      const std::vector<ResultRow> rows = run_defenses(own, attack, bd, static_cast<uint64_t>(seed), curve, seed_log);
-      writer.append_results(rows);
-      writer.append_curve(curve);
-      writer.flush();
+    for (size_t m = 0; m < models; ++m) {
+      const ExperimentSpec with_model = spec_for_model(spec, m);
+      for (const AttackSpec& attack : spec.attacks) {
+        const std::string model = models > 1 ? " model " + model_label(with_model.model) : "";
+        const LogFn seed_log = [&](const std::string& line) {
+          log("[seed " + std::to_string(seed) + model + "] " + line);
+        };
+        const ExperimentSpec own = spec_for_attack(with_model, attack);  // the attack's overrides
+        BackdooredModel bd = train_backdoored(own, attack, data, static_cast<uint64_t>(seed), seed_log);
+        std::vector<CurveRow> curve;
+        const std::vector<ResultRow> rows =
+            run_defenses(own, attack, bd, static_cast<uint64_t>(seed), curve, seed_log);
+        writer.append_results(rows);
+        writer.append_curve(curve);
+        writer.flush();
+      }
     }
   }
 }

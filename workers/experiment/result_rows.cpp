@@ -37,7 +37,7 @@ ResultRow make_row(const RowContext& ctx, const std::string& defense, const Prun
   r.finetune_epochs = finetune_epochs;
   r.wall_s = wall_s;
   r.train_wall_s = ctx.backdoored.train_wall_s;
-  r.model = ctx.spec.model.name;
+  r.model = model_label(ctx.spec.model);
   r.dataset = dataset_label(ctx.spec.data);
   return r;
 }
@@ -47,6 +47,7 @@ void append_curve_rows(const RowContext& ctx, const std::vector<CurvePoint>& cur
   for (size_t k = 0; k < curve.size(); ++k) {
     CurveRow row;
     row.attack = ctx.attack.name;
+    row.model = model_label(ctx.spec.model);
     row.seed = static_cast<int64_t>(ctx.seed);
     row.channels_pruned = curve[k].pruned;
     row.fraction = curve[k].fraction;

@@ -20,7 +20,12 @@ TaskExecutor::TaskExecutor(const ExperimentSpec& spec, std::string run_dir, LogF
                            FaultInjection fault)
     : spec_(spec), run_dir_(std::move(run_dir)), log_(std::move(log)), parallel_(parallel),
       fault_(std::move(fault)) {
-  for (const AttackSpec& attack : spec_.attacks) attack_specs_.push_back(spec_for_attack(spec_, attack));
+  const size_t models = sweep_models(spec_).size();
+  for (size_t m = 0; m < models; ++m) {
+    const ExperimentSpec with_model = spec_for_model(spec_, m);
+    pair_specs_.emplace_back();
+    for (const AttackSpec& attack : spec_.attacks) pair_specs_.back().push_back(spec_for_attack(with_model, attack));
+  }
 }
 
 std::string TaskExecutor::state_dir(const std::string& task_key) const {
@@ -62,7 +67,7 @@ BackdooredModel& TaskExecutor::backdoored(const Task& task, const std::string& t
     models_.erase(models_.begin());
   }
   const AttackSpec& attack = spec_.attacks.at(task.attack_index);
-  const ExperimentSpec& spec = attack_specs_.at(task.attack_index);
+  const ExperimentSpec& spec = pair_specs_.at(task.model_index).at(task.attack_index);
   const SeedData& data = seed_data(task.seed);
   // Rank 0 decides, so that a model saved meanwhile by another group cannot split this one.
   if (exists_for_group(has_backdoored(models_dir(), train_key))) {
@@ -124,8 +129,13 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
   if (task.attack_index >= spec_.attacks.size() || spec_.attacks[task.attack_index].name != task.attack) {
     throw Error("task names attack '" + task.attack + "', which is not in this rank's sweep file");
   }
+  if (task.model_index >= pair_specs_.size() ||
+      model_label(pair_specs_[task.model_index][task.attack_index].model) != task.model) {
+    throw Error("task names model '" + task.model + "', which is not in this rank's sweep file");
+  }
   const AttackSpec& attack = spec_.attacks[task.attack_index];
-  const ExperimentSpec& spec = attack_specs_[task.attack_index];  // with the attack's overrides
+  // With the task's model and the attack's overrides.
+  const ExperimentSpec& spec = pair_specs_[task.model_index][task.attack_index];
   const std::string train_key = task.kind == TaskKind::Train ? task.key : task.deps.at(0);
   const ExecutionContext context{parallel_, state_dir(task.key)};  // made by the first epoch saved
   BackdooredModel& bd = backdoored(task, train_key, context);

@@ -61,7 +61,8 @@ class TaskExecutor {
   bool any_in_group(bool mine) const;
 
   const ExperimentSpec& spec_;
-  std::vector<ExperimentSpec> attack_specs_;  // spec_for_attack of each attack, in file order
+  // [model][attack]: spec_for_attack of spec_for_model, the settings a task runs with.
+  std::vector<std::vector<ExperimentSpec>> pair_specs_;
   std::string run_dir_;
   LogFn log_;
   ParallelContext parallel_;
