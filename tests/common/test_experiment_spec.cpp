@@ -378,7 +378,7 @@ const BadCase kBadCases[] = {
     // Syntax and shape.
     {"MalformedYaml", "name: x\nthreads: 2\nseeds: a: b\n", "<yaml>", "line 3, column"},
     {"UnclosedList", "name: x\nattacks: [{name: a}\nthreads: 2\n", "<yaml>", "line 3"},
-    {"TwoDocuments", OK_ATTACK "---\n" OK_ATTACK, "<yaml>", "one YAML document, found 2"},
+    {"TwoDocuments", OK_ATTACK "---\n" OK_ATTACK, "<yaml>", "one YAML document, found more"},
     {"NestedTooDeeply", "attacks: " TWO_THOUSAND_BRACKETS "\n", "<yaml>", "nested too deeply"},
     {"RootIsAList", "- a\n- b\n", "<root>", "expected a map of settings, got a list"},
     {"UnknownTopLevelKey", OK_ATTACK "epochs: 3\n", "epochs",
