@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "cli/channels_command.h"
 #include "cli/experiment_command.h"
 #include "cli/slurm_commands.h"
 #include "cli/report_command.h"
@@ -100,6 +101,18 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--attack", report.attack, "Only this attack");
   report_cmd->add_option("--defense", report.defense, "Only this defense (none, prune, finetune, fineprune)");
 
+  ChannelsOptions channels;
+  CLI::App* channels_cmd = app.add_subcommand(
+      "channels", "Per channel of the pruned layer of a saved model: clean vs triggered activation, in pruning order");
+  channels_cmd->add_option("spec", channels.spec_path, "Sweep YAML file whose run trained the model")->required();
+  channels_cmd->add_option("--attack", channels.attack, "The attack's name")->required();
+  channels_cmd->add_option("--model", channels.model, "The model's label (a models: entry's name; default: the first)");
+  channels_cmd->add_option("--seed", channels.seed, "The seed")->required()->check(CLI::NonNegativeNumber);
+  channels_cmd->add_option("--run-dir", channels.run_dir, "The sweep's run folder (default: <sweep name>.run)");
+  channels_cmd->add_option("--out", channels.out_path, "Write every channel's row to this CSV file");
+  channels_cmd->add_option("--threads", channels.threads, "Compute threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -121,6 +134,7 @@ int main(int argc, char** argv) {
     if (*slurm_cmd) code = run_slurm_command(slurm);
     if (*merge_cmd) code = run_merge_command(merge);
     if (*report_cmd) code = run_report_command(report);
+    if (*channels_cmd) code = run_channels_command(channels);
   } catch (const InputError& e) {
     std::cerr << "fineprune: error: " << e.what() << std::endl;
     code = kExitBadInput;
