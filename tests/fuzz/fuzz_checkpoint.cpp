@@ -16,13 +16,8 @@
 
 namespace {
 
-// F1 (reported, not fixed yet): load_checkpoint catches only c10::Error, but loading a damaged
-// archive also throws other std::exceptions, which escape: torch::jit::ErrorReport and
-// std::runtime_error when the archive's TorchScript source (code/__torch__/*.py, compiled by
-// InputArchive::load_from) does not parse, std::out_of_range from Module::load / the optimiser's
-// load when an entry is missing.
-// TODO(F1): drop this once the loader turns every std::exception into IoError.
-const char* known_findings(const std::exception&) { return "F1"; }
+// F1 (fixed): the loader turned some of LibTorch's exception types (torch::jit::ErrorReport,
+// std::runtime_error, std::out_of_range) loose on a damaged archive; it now makes each an IoError.
 
 // The F1 reproducer: a valid file with its first "class " in the TorchScript source made "klass ".
 std::string unparsable_source(const std::string& valid_path) {
@@ -64,7 +59,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fineprune::fuzz::known_finding("F6", "zip structure or CRC damaged: not given to libtorch");
     return 0;
   }
-  fineprune::fuzz::expect_clean([&] { fineprune::load_checkpoint(*model, path); },
-                                known_findings);
+  fineprune::fuzz::expect_clean([&] { fineprune::load_checkpoint(*model, path); });
   return 0;
 }
