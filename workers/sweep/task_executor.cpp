@@ -33,9 +33,7 @@ std::string TaskExecutor::state_dir(const std::string& task_key) const {
 }
 
 bool TaskExecutor::exists_for_group(bool exists_on_rank0) const {
-  torch::Tensor flag = torch::full({1}, parallel_.rank() == 0 && exists_on_rank0 ? 1 : 0, torch::kInt64);
-  sum_over_group(parallel_, flag);
-  return flag.item<int64_t>() > 0;
+  return any_in_group(parallel_.rank() == 0 && exists_on_rank0);
 }
 
 std::string TaskExecutor::models_dir() const {
