@@ -169,6 +169,13 @@ const std::vector<Case>& cases() {
          return spec_case(d, "  validation_size: 20\n", "  validation_size: 20\n  num_classes: 5\n",
                           {"data.train_labels", "is not below data.num_classes = 5"});
        }},
+      {"Hdf5FileThatCrashesLibhdf5",  // tests/data_files/README.md: read in a child process
+       [](const std::string& d) {
+         Prepared p = hdf5_case(d, float_labels(kTrain), {"data.train_file", "libhdf5 crashed"});
+         fs::copy_file(std::string(FINEPRUNE_TEST_DATA_DIR) + "/libhdf5-crash-1.h5", d + "/train.h5",
+                       fs::copy_options::overwrite_existing);
+         return p;
+       }},
       {"MissingHdf5LabelDataset",
        [](const std::string& d) {
          return hdf5_case(d, {}, {"data.train_file", "dataset 'label' not found"});

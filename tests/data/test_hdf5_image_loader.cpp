@@ -244,5 +244,71 @@ TEST(Hdf5Load, BadArgumentsAreInputErrors) {
   EXPECT_NO_THROW(load_hdf5_images(path, "data", "label", "nhwc", 0));
 }
 
+// The up-front scan reads every pixel: a NaN among float pixels is refused there, by index.
+TEST(Hdf5Scan, ANonFiniteFloatPixelIsRefusedWithItsIndex) {
+  TempDir dir;
+  const std::string path = dir.file("nan.h5");
+  {
+    H5Writer w(path);
+    std::vector<float> px = nhwc_data<float>();
+    px[13] = std::nanf("");
+    w.add("data", {N, H, W, C}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, px.data());
+    const int32_t labels[] = {4, 1};
+    w.add("label", {N}, H5T_STD_I32LE, H5T_NATIVE_INT32, labels);
+  }
+  for (const auto& scan : {&scan_hdf5_images, &scan_hdf5_images_isolated}) {
+    try {
+      scan(path, "data", "label", "nhwc");
+      FAIL() << "no exception";
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find(path + ": dataset 'data': pixel 13 is not finite"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(open_hdf5_objects(), 0);
+}
+
+// In a child process the scan answers what it answers in the process itself.
+TEST(Hdf5Scan, TheIsolatedScanGivesTheSameFactsAndErrors) {
+  TempDir dir;
+  const std::string path = dir.file("d.h5");
+  {
+    H5Writer w(path);
+    w.add("data", {N, C, H, W}, H5T_STD_U8LE, H5T_NATIVE_UINT8, nchw_data<uint8_t>().data());
+    const float labels[] = {7.0f, 2.0f};
+    w.add("label", {N, 1}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, labels);
+  }
+  const ImageSetInfo here = scan_hdf5_images(path, "data", "label", "nchw");
+  const ImageSetInfo there = scan_hdf5_images_isolated(path, "data", "label", "nchw");
+  EXPECT_EQ(there.labels, (std::vector<int64_t>{7, 2}));
+  EXPECT_EQ(there.labels, here.labels);
+  EXPECT_EQ(there.channels, here.channels);
+  EXPECT_EQ(there.height, here.height);
+  EXPECT_EQ(there.width, here.width);
+  try {
+    scan_hdf5_images_isolated(path, "data", "missing", "nchw");
+    FAIL() << "no exception";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": dataset 'missing' not found");
+  }
+}
+
+// Damaged files on which libhdf5 1.10.8 itself dies with SIGSEGV (tests/data_files/README.md):
+// the isolated scan turns the crash into a DataError naming the file, and this process lives on.
+TEST(Hdf5Scan, AFileThatCrashesLibhdf5IsADataErrorNotACrash) {
+  for (const char* name : {"libhdf5-crash-1.h5", "libhdf5-crash-2.h5"}) {
+    const std::string path = std::string(FINEPRUNE_TEST_DATA_DIR) + "/" + name;
+    for (const char* layout : {"nhwc", "nchw"}) {
+      try {
+        scan_hdf5_images_isolated(path, "data", "label", layout);
+        FAIL() << name << ": no exception";
+      } catch (const DataError& e) {
+        const std::string what = e.what();
+        EXPECT_EQ(what.rfind(path + ": ", 0), 0u) << what;
+        EXPECT_NE(what.find("libhdf5 crashed"), std::string::npos) << name << ": " << what;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fineprune

@@ -58,7 +58,7 @@ ImageSetInfo scan_split(const ExperimentSpec& spec, const SplitFiles& s) {
       for (const InputFile& f : s.files) paths.push_back(f.path);
       return scan_cifar10(paths);
     }
-    return scan_hdf5_images(s.files[0].path, d.images_key, d.labels_key, d.layout);
+    return scan_hdf5_images_isolated(s.files[0].path, d.images_key, d.labels_key, d.layout);
   } catch (const InputError& e) {
     const std::string what = e.what();
     // The file the message starts with tells which key it was.

@@ -22,7 +22,9 @@ struct DataFacts {
 
 // Reads every data file `spec` names and checks:
 // - each file can be read and is whole (missing, truncated, a gzip stream that does not decode,
-//   bad magic, count mismatches, an HDF5 dataset missing, float labels that are not whole);
+//   bad magic, count mismatches, an HDF5 dataset missing, float labels that are not whole, a
+//   float pixel that is not finite); an HDF5 file is read in a child process, so a damaged one
+//   that crashes libhdf5 is an error naming it, not a crash;
 // - the test images have the training images' shape;
 // - labels against data.num_classes where given; where it is inferred (highest label + 1),
 //   every class below the highest label has training images (a label byte of 200 in a

@@ -1,11 +1,14 @@
 // load_hdf5_images: image and label datasets from an HDF5 file, through the HDF5 C API.
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <sstream>
 
+#include "common/child_process.h"
 #include "common/error.h"
 #include "workers/data/file_bytes.h"
 #include "workers/data/image_set.h"
@@ -329,7 +332,82 @@ ImageSetInfo scan_hdf5_images(const std::string& path, const std::string& images
   QuietHdf5Errors quiet;
   OpenedImages opened;
   open_images(path, images_key, labels_key, layout, opened);
+  const Dataset& img = opened.img;
+  // Every pixel, a slab of images at a time (a few MB), as load_hdf5_images reads them: the
+  // same decompression and conversion, so what passes here loads there; floats must be finite.
+  const hsize_t n = img.dims[0];
+  const uint64_t per_image = static_cast<uint64_t>(opened.info.channels * opened.info.height * opened.info.width);
+  const hsize_t slab = std::max<hsize_t>(1, (4u << 20) / std::max<uint64_t>(per_image, 1));
+  Handle file_space(H5Dget_space(img.ds.get()), H5Sclose);
+  if (!file_space.ok()) throw DataError(path, img.where + ": cannot read its shape: " + hdf5_message());
+  std::vector<float> floats;
+  std::vector<unsigned char> bytes;
+  for (hsize_t first = 0; first < n; first += slab) {
+    const hsize_t count = std::min(slab, n - first);
+    std::vector<hsize_t> start(img.dims.size(), 0), size = img.dims;
+    start[0] = first;
+    size[0] = count;
+    Handle mem_space(H5Screate_simple(static_cast<int>(size.size()), size.data(), nullptr), H5Sclose);
+    if (!mem_space.ok() || H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
+                                               size.data(), nullptr) < 0) {
+      throw DataError(path, img.where + ": cannot select images " + std::to_string(first) + ": " + hdf5_message());
+    }
+    const size_t numel = static_cast<size_t>(count * per_image);
+    herr_t read = 0;
+    if (opened.is_uint8) {
+      bytes.resize(numel);
+      read = H5Dread(img.ds.get(), H5T_NATIVE_UINT8, mem_space.get(), file_space.get(), H5P_DEFAULT, bytes.data());
+    } else {
+      floats.resize(numel);
+      read = H5Dread(img.ds.get(), H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), H5P_DEFAULT, floats.data());
+    }
+    if (read < 0) {
+      throw DataError(path, img.where + ": read of images " + std::to_string(first) + "-" +
+                                std::to_string(first + count - 1) + " failed: " + hdf5_message());
+    }
+    for (size_t i = 0; !opened.is_uint8 && i < numel; ++i) {
+      if (!std::isfinite(floats[i])) {
+        throw DataError(path, img.where + ": pixel " + std::to_string(first * per_image + i) + " is not finite");
+      }
+    }
+  }
   return std::move(opened.info);
+}
+
+ImageSetInfo scan_hdf5_images_isolated(const std::string& path, const std::string& images_key,
+                                       const std::string& labels_key, const std::string& layout) {
+  std::string answer;
+  try {
+    answer = run_in_child([&] {
+      const ImageSetInfo info = scan_hdf5_images(path, images_key, labels_key, layout);
+      std::string out;
+      const auto put = [&out](int64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); };
+      put(info.channels);
+      put(info.height);
+      put(info.width);
+      for (const int64_t label : info.labels) put(label);
+      return out;
+    });
+  } catch (const InputError& e) {  // the child's DataError, by kind again
+    const std::string what = e.what();
+    const std::string prefix = path + ": ";
+    throw DataError(path, what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what);
+  } catch (const ChildDied& e) {
+    throw DataError(path, "libhdf5 crashed reading this file (the reader was " + std::string(e.what()) +
+                              "): the file is damaged or was not written as HDF5 writes it; "
+                              "it was read in a separate process, so nothing else was affected");
+  }
+  if (answer.size() < 3 * sizeof(int64_t) || answer.size() % sizeof(int64_t) != 0) {
+    throw DataError(path, "the separate reading process answered " + std::to_string(answer.size()) + " bytes");
+  }
+  std::vector<int64_t> values(answer.size() / sizeof(int64_t));
+  std::memcpy(values.data(), answer.data(), answer.size());
+  ImageSetInfo info;
+  info.channels = values[0];
+  info.height = values[1];
+  info.width = values[2];
+  info.labels.assign(values.begin() + 3, values.end());
+  return info;
 }
 
 }  // namespace fineprune
