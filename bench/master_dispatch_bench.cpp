@@ -16,8 +16,8 @@
 #include "common/process_cpu.h"
 #include "common/hash.h"
 #include "orchestrator/master.h"
-#include "orchestrator/mpi_channel.h"
-#include "orchestrator/protocol.h"
+#include "messaging/mpi_channel.h"
+#include "messaging/protocol.h"
 
 namespace fp = fineprune;
 

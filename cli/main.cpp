@@ -11,7 +11,7 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "common/stop_request.h"
-#include "orchestrator/mpi_channel.h"
+#include "messaging/mpi_channel.h"
 
 int main(int argc, char** argv) {
   using namespace fineprune;

@@ -3,7 +3,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
-#include "orchestrator/mpi_channel.h"
+#include "messaging/mpi_channel.h"
 #include "workers/parallel/mpi_all_reduce.h"
 #if FINEPRUNE_HAVE_NCCL
 #include "workers/parallel/nccl_all_reduce.h"

@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "common/error.h"
-#include "orchestrator/mpi_channel.h"
+#include "messaging/mpi_channel.h"
 
 namespace fineprune {
 

@@ -1,5 +1,5 @@
 // The MPI backend of AllReduce: CPU tensors, over a worker group's communicator. Waits by
-// polling (MPI_Test with a back-off sleep, orchestrator/mpi_channel.h), not in a blocking call, so
+// polling (MPI_Test with a back-off sleep, messaging/mpi_channel.h), not in a blocking call, so
 // a rank that reaches a collective early does not spin on a core its neighbours train on, and
 // so that it can give the collective up when a peer's task failed (peer_failure.h).
 #pragma once

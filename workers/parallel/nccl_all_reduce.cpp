@@ -6,7 +6,7 @@
 
 
 #include "common/error.h"
-#include "orchestrator/mpi_channel.h"
+#include "messaging/mpi_channel.h"
 #include "workers/parallel/peer_failure.h"
 
 namespace fineprune {

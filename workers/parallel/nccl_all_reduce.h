@@ -3,7 +3,7 @@
 //
 // Bootstrap: rank 0 of the group creates the NCCL unique id and broadcasts it over the group's
 // MPI communicator; every rank then joins with ncclCommInitRank. Device: the node-local rank
-// (node_place(), orchestrator/mpi_channel.h: srun's SLURM_LOCALID, else mpirun's
+// (node_place(), messaging/mpi_channel.h: srun's SLURM_LOCALID, else mpirun's
 // OMPI_COMM_WORLD_LOCAL_RANK, else MPI's shared-memory split) modulo the number of visible
 // devices (cudaGetDeviceCount honours CUDA_VISIBLE_DEVICES, which Slurm sets per task where GPUs
 // are bound to tasks).

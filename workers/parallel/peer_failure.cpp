@@ -3,7 +3,7 @@
 
 #include <sstream>
 
-#include "orchestrator/mpi_channel.h"
+#include "messaging/mpi_channel.h"
 
 namespace fineprune {
 

@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 #include "common/file_tree.h"
-#include "orchestrator/mpi_channel.h"
+#include "messaging/mpi_channel.h"
 #include "workers/experiment/backdoored_store.h"
 
 namespace fineprune {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/task.h"
-#include "orchestrator/protocol.h"
+#include "messaging/protocol.h"
 #include "workers/experiment/defense_steps.h"
 
 namespace fineprune {

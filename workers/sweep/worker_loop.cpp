@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "common/error.h"
-#include "orchestrator/mpi_channel.h"
-#include "orchestrator/protocol.h"
+#include "messaging/mpi_channel.h"
+#include "messaging/protocol.h"
 #include "workers/parallel/all_reduce_factory.h"
 #include "workers/sweep/task_executor.h"
 

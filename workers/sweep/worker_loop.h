@@ -1,5 +1,5 @@
 // What a worker rank does during a sweep. The leader of each group asks the master for tasks
-// (orchestrator/protocol.h) and passes each one on to the group's other ranks over the group
+// (messaging/protocol.h) and passes each one on to the group's other ranks over the group
 // communicator; every rank of the group then runs it together, training and evaluating
 // data-parallel (workers/parallel/), and the leader alone reports rows, failures or interruptions.
 // Between tasks the members wait in a polling receive, without using a core.

@@ -1,8 +1,8 @@
-// Which node-local rank the launcher's environment gives (orchestrator/mpi_channel.h): a GPU
+// Which node-local rank the launcher's environment gives (messaging/mpi_channel.h): a GPU
 // node's ranks pick their device by it, so a wrong answer puts every rank on GPU 0.
 #include <gtest/gtest.h>
 
-#include "orchestrator/mpi_channel.h"
+#include "messaging/mpi_channel.h"
 
 namespace fineprune {
 namespace {

@@ -1,5 +1,5 @@
 // MPI helpers: checked calls, polling sends and receives.
-#include "orchestrator/mpi_channel.h"
+#include "messaging/mpi_channel.h"
 
 #include <unistd.h>
 

@@ -4,8 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
-#include "orchestrator/progress.h"
-#include "orchestrator/protocol.h"
+#include "messaging/protocol.h"
 
 namespace fineprune {
 namespace {
@@ -101,24 +100,6 @@ TEST(Protocol, MalformedMessagesThrow) {
   EXPECT_THROW(decode_outcome("k\t1\th\t2\t0\n"), Error);  // promises 2 rows, has none
   EXPECT_THROW(decode_assignment("key\tnot-a-kind\t0\ta\t1\t\t0\t0\t1\t0"), Error);
   EXPECT_THROW(decode_assignment("key"), Error);
-}
-
-TEST(Progress, LineAndEta) {
-  ProgressSnapshot p;
-  p.counts.total = 40;
-  p.counts.done = 12;
-  p.counts.running = 2;
-  p.resumed = 3;
-  p.elapsed_s = 83;
-  p.done_cost = 10;
-  p.remaining_cost = 20;
-  EXPECT_DOUBLE_EQ(eta_seconds(p), 166);
-  EXPECT_EQ(progress_line(p),
-            "progress: 12/40 done (3 resumed), 2 running, 0 failed, 0 blocked, elapsed 0:01:23, ETA 0:02:46");
-  EXPECT_NE(progress_json(p).find("\"done\":12,\"total\":40"), std::string::npos);
-  p.done_cost = 0;
-  EXPECT_LT(eta_seconds(p), 0);
-  EXPECT_EQ(format_duration(-1), "?");
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Text encodings of the protocol's messages: one record per line, fields separated by tabs,
 // tabs/newlines/backslashes escaped, doubles printed so they read back bit-identical.
-#include "orchestrator/protocol.h"
+#include "messaging/protocol.h"
 
 #include <cinttypes>
 #include <cstdio>
