@@ -9,6 +9,7 @@
 #include <iterator>
 #include <string>
 
+#include "common/hash.h"
 #include "fuzz_support.h"
 #include "zip_crc.h"
 #include "workers/models/small_cnn.h"
@@ -70,6 +71,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static torch::optim::SGD optimizer = sgd(*model);
   static const std::string path = fineprune::fuzz::scratch_path("state.pt");
   fineprune::fuzz::write_bytes(path, data, size);
+  // The digest beside it, as save_training_state writes it: a state whose bytes do not match it
+  // is discarded unread, so without it no input would reach the archive parser at all. What is
+  // fuzzed is a state written wrongly but consistently (its digest matching its bytes).
+  {
+    const std::string bytes(reinterpret_cast<const char*>(data), size);
+    std::ofstream(path + ".sha256") << fineprune::sha256_hex(bytes) << "\n";
+  }
   // TODO(F6): keep this skip while libtorch parses archives without checking their CRCs.
   if (!fineprune::fuzz::strict() && !fineprune::fuzz::zip_fully_verified(data, size)) {
     fineprune::fuzz::known_finding("F6", "zip structure or CRC damaged: not given to libtorch");
