@@ -102,12 +102,9 @@ int run_report_command(const ReportOptions& options) {
   table.notes.insert(table.notes.begin(), read_notes.begin(), read_notes.end());
 
   if (!options.plot_dir.empty()) {
-    std::vector<std::string> attacks;
-    for (const ReportRow& r : table.rows) {
-      if (attacks.empty() || attacks.back() != r.attack) attacks.push_back(r.attack);
-    }
     std::vector<std::string> plot_notes;
-    const std::vector<std::string> written = write_plots(file, table, attacks, options.plot_dir, plot_notes);
+    const std::vector<std::string> written =
+        write_plots(file, table, table_attacks(table), options.plot_dir, plot_notes);
     for (const std::string& note : plot_notes) std::cerr << "fineprune report: " << note << "\n";
     for (const std::string& png : written) std::cerr << "fineprune report: wrote " << png << "\n";
   }

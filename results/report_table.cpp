@@ -329,4 +329,12 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
   return table;
 }
 
+std::vector<std::string> table_attacks(const ReportTable& table) {
+  std::vector<std::string> attacks;
+  for (const ReportRow& r : table.rows) {
+    if (std::find(attacks.begin(), attacks.end(), r.attack) == attacks.end()) attacks.push_back(r.attack);
+  }
+  return attacks;
+}
+
 }  // namespace fineprune

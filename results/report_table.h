@@ -99,6 +99,10 @@ struct ReportTable {
 ReportTable build_report(const ResultFile& file, const std::string& source,
                          const ReportFilter& filter);
 
+// The attacks of the table's rows, each once, in row order (with several models the rows go
+// through the attacks once per model): what the figures are drawn for.
+std::vector<std::string> table_attacks(const ReportTable& table);
+
 // The tasks a sweep's YAML expands to, in the orchestrator's order (seed, model, attack, kind).
 // `pruning`: each attack's stopping thresholds and fixed rates (its overrides' where it has them;
 // no fine-pruning task for an attack the map lacks). A stop task's prune_rate is its threshold.

@@ -330,6 +330,8 @@ TEST_F(ReportModelsTest, GroupsByModelInYamlOrderWithOwnBaselines) {
   const ReportTable t = build_report(read_result_file(path("exp.h5")), "exp.h5", {});
   EXPECT_EQ(t.models, (std::vector<std::string>{"wide", "pooled"}));
   ASSERT_TRUE(t.by_model());
+  // The figures are drawn per model for each attack once (the rows pass the attack per model).
+  EXPECT_EQ(table_attacks(t), std::vector<std::string>{"badnets"});
   std::vector<std::string> got;
   for (const ReportRow& r : t.rows) got.push_back(r.model + " " + r.defense + " " + r.prune_mode);
   EXPECT_EQ(got, (std::vector<std::string>{"wide none none", "wide fineprune stop", "wide fineprune rate",
