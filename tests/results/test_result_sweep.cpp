@@ -61,6 +61,23 @@ class ResultSweep : public TempDirTest {
   }
 };
 
+// Replaces the file's "schema" attribute with `name`: the current layout under an older schema's
+// name, as a file of that version would announce itself.
+void relabel_schema(const std::string& file, const char* name) {
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  ASSERT_GE(H5Adelete(f, "schema"), 0);
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, std::strlen(name));
+  const hid_t scalar = H5Screate(H5S_SCALAR);
+  const hid_t attr = H5Acreate2(f, "schema", type, scalar, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(H5Awrite(attr, type, name), 0);
+  H5Aclose(attr);
+  H5Sclose(scalar);
+  H5Tclose(type);
+  ASSERT_GE(H5Fclose(f), 0);
+}
+
 TEST_F(ResultSweep, MissingFileIsCreatedWithFingerprint) {
   auto writer = ResultWriter::open_sweep(path("s.h5"), {{"fineprune_version", "0.2"}}, "fp-1",
                                          false);
@@ -172,21 +189,7 @@ TEST_F(ResultSweep, FileNotOursIsTheReadersInputError) {
 
   // A version-1 file: the current layout under the old schema name.
   ResultWriter::create(path("v1.h5"), {})->close();
-  {
-    const hid_t f = H5Fopen(path("v1.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    ASSERT_GE(f, 0);
-    ASSERT_GE(H5Adelete(f, "schema"), 0);
-    const char* old = "fineprune-results-1";
-    const hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, std::strlen(old));
-    const hid_t scalar = H5Screate(H5S_SCALAR);
-    const hid_t attr = H5Acreate2(f, "schema", type, scalar, H5P_DEFAULT, H5P_DEFAULT);
-    ASSERT_GE(H5Awrite(attr, type, old), 0);
-    H5Aclose(attr);
-    H5Sclose(scalar);
-    H5Tclose(type);
-    ASSERT_GE(H5Fclose(f), 0);
-  }
+  ASSERT_NO_FATAL_FAILURE(relabel_schema(path("v1.h5"), "fineprune-results-1"));
   const std::string msg = message_of<InputError>(
       [&] { ResultWriter::open_sweep(path("v1.h5"), {}, "fp", false); });
   EXPECT_NE(msg.find(path("v1.h5") + ": not a fineprune result file: schema is "
@@ -200,21 +203,7 @@ TEST_F(ResultSweep, FileNotOursIsTheReadersInputError) {
 // never half-read.
 TEST_F(ResultSweep, SchemaFourFileIsRefusedNamingBothSchemas) {
   ResultWriter::create(path("v4.h5"), {})->close();
-  {
-    const hid_t f = H5Fopen(path("v4.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    ASSERT_GE(f, 0);
-    ASSERT_GE(H5Adelete(f, "schema"), 0);
-    const char* old = "fineprune-results-4";
-    const hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, std::strlen(old));
-    const hid_t scalar = H5Screate(H5S_SCALAR);
-    const hid_t attr = H5Acreate2(f, "schema", type, scalar, H5P_DEFAULT, H5P_DEFAULT);
-    ASSERT_GE(H5Awrite(attr, type, old), 0);
-    H5Aclose(attr);
-    H5Sclose(scalar);
-    H5Tclose(type);
-    ASSERT_GE(H5Fclose(f), 0);
-  }
+  ASSERT_NO_FATAL_FAILURE(relabel_schema(path("v4.h5"), "fineprune-results-4"));
   const std::string expected = path("v4.h5") +
                                ": not a fineprune result file: schema is 'fineprune-results-4', "
                                "expected 'fineprune-results-5'";
