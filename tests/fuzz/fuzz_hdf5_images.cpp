@@ -5,7 +5,6 @@
 // the HDF5 C API: uint8 and float images, chunked + deflated data, N x 1 labels, bad label types.
 #include <hdf5.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -152,10 +151,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 // here, so the default mode (the loader in this process, what `ctest -L fuzz` runs) is the one
 // that finds fineprune's own bugs.
 bool product_path() {
-  static const bool on = [] {
-    const char* v = std::getenv("FINEPRUNE_FUZZ_PRODUCT_PATH");
-    return v != nullptr && v[0] != '\0' && v[0] != '0';
-  }();
+  static const bool on = fineprune::fuzz::env_flag("FINEPRUNE_FUZZ_PRODUCT_PATH");
   return on;
 }
 

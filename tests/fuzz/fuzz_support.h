@@ -67,14 +67,17 @@ inline std::string demangled(const std::type_info& t) {
   std::abort();
 }
 
+// True when environment variable `name` is set to something other than "" or "0".
+inline bool env_flag(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && v[0] != '\0' && v[0] != '0';
+}
+
 // Findings reported but not fixed yet are tolerated so that fuzzing goes on past them, each
 // where its target names it with a TODO; FINEPRUNE_FUZZ_STRICT=1 makes them findings again (the
 // fuzz_regressions tests run the reproducers that way, and pass once the fixes are in).
 inline bool strict() {
-  static const bool on = [] {
-    const char* v = std::getenv("FINEPRUNE_FUZZ_STRICT");
-    return v != nullptr && v[0] != '\0' && v[0] != '0';
-  }();
+  static const bool on = env_flag("FINEPRUNE_FUZZ_STRICT");
   return on;
 }
 
