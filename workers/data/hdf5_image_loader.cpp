@@ -11,6 +11,7 @@
 #include "common/child_process.h"
 #include "common/error.h"
 #include "workers/data/file_bytes.h"
+#include "workers/data/hdf5_chunk_check.h"
 #include "workers/data/image_set.h"
 
 namespace fineprune {
@@ -161,6 +162,13 @@ uint64_t checked_numel(const std::string& path, const Dataset& d, size_t bytes_p
   return numel;
 }
 
+// Every filtered chunk must give back its own size before libhdf5 reads it (hdf5_chunk_check.h).
+// Called after checked_numel, so the chunk count is bounded by the bytes the file stores.
+void check_chunks(const std::string& path, const Dataset& d) {
+  const std::string problem = hdf5_chunk_problem(d.ds.get(), d.type_size, data_internal::regular_file_size(path));
+  if (!problem.empty()) throw DataError(path, d.where + ": " + problem);
+}
+
 void read_all(const std::string& path, const Dataset& d, hid_t mem_type, void* out) {
   if (H5Dread(d.ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
     throw DataError(path, d.where + ": read failed: " + hdf5_message());
@@ -246,6 +254,7 @@ void open_images(const std::string& path, const std::string& images_key,
     throw DataError(path, img.where + ": shape " + shape_text(img.dims) + " has an empty axis");
   }
   checked_numel(path, img, img.type_size);  // the stored bytes can hold the declared shape
+  check_chunks(path, img);
 
   Dataset lab;
   open_dataset(out.file.get(), path, labels_key, lab);
@@ -265,6 +274,8 @@ void open_images(const std::string& path, const std::string& images_key,
   out.info.channels = static_cast<int64_t>(c);
   out.info.height = static_cast<int64_t>(h);
   out.info.width = static_cast<int64_t>(w);
+  checked_numel(path, lab, lab.type_size);
+  check_chunks(path, lab);
   out.info.labels = read_labels(path, lab);
 }
 
