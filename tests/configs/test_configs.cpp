@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,6 +40,27 @@ TEST(Configs, TheShippedOnesAreThere) {
   EXPECT_EQ(names, (std::vector<std::string>{"cifar10-preact-resnet18.yaml", "fmnist-demo.yaml", "fmnist-experiment.yaml",
                                              "fmnist-paper.yaml", "fmnist-where-fp-works.yaml",
                                              "youtube-faces-deepid.yaml"}));
+}
+
+// The study sweeps of docs/RESULTS.md (configs/study/): each validates and expands, and the run
+// command in its header names the file itself, so the command shown beside a table still runs.
+TEST(Configs, EveryStudySweepValidatesExpandsAndNamesItselfInItsCommand) {
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(kConfigs / "study")) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++files;
+    const std::string file = entry.path().string();
+    SCOPED_TRACE(file);
+    ExperimentSpec spec;
+    ASSERT_NO_THROW(spec = load_experiment_spec(file));
+    std::vector<Task> tasks;
+    ASSERT_NO_THROW(tasks = expand_sweep(spec, "test"));
+    EXPECT_GE(tasks.size(), sweep_models(spec).size() * spec.attacks.size() * spec.seeds.size());
+    std::ifstream in(file);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("fineprune run configs/study/" + entry.path().filename().string()), std::string::npos);
+  }
+  EXPECT_GE(files, 10u);
 }
 
 TEST(Configs, EveryOneValidatesExpandsAndItsTriggerPicturesLoad) {
