@@ -20,16 +20,12 @@ namespace fs = std::filesystem;
 // The tiny sweep with BadNets and its pruning-aware variant, one seed, no pruning rates and no
 // fine-tuning: per attack a training and a curve task.
 std::string channels_yaml() {
-  std::string yaml = tiny_sweep_yaml("[1]");
-  const std::string blended = "  - name: blended\n    trigger: {type: blend, alpha: 0.2}\n";
-  yaml.replace(yaml.find(blended), blended.size(),
-               "  - name: badnets-pa\n"
-               "    trigger: {type: patch, size: 3}\n"
-               "    pruning_aware: {max_val_drop: 0.04, bias_decrease: 1.0}\n"
-               "defenses: [none, prune]\n");
-  const std::string rates = "pruning: {rates: [0.5]}\n";
-  yaml.replace(yaml.find(rates), rates.size(), "pruning: {rates: []}\n");
-  return yaml;
+  std::string yaml = with_replaced(tiny_sweep_yaml("[1]"), "  - name: blended\n    trigger: {type: blend, alpha: 0.2}\n",
+                                   "  - name: badnets-pa\n"
+                                   "    trigger: {type: patch, size: 3}\n"
+                                   "    pruning_aware: {max_val_drop: 0.04, bias_decrease: 1.0}\n"
+                                   "defenses: [none, prune]\n");
+  return with_replaced(yaml, "pruning: {rates: [0.5]}\n", "pruning: {rates: []}\n");
 }
 
 struct ChannelCsvRow {

@@ -14,18 +14,13 @@ namespace {
 // One attack, one seed, two models (the tiny sweep's CNN with a flatten and a max_pool head):
 // per model train, curve (none and prune rows) and fine-pruning at the stop: 6 tasks.
 std::string two_model_yaml() {
-  std::string yaml = tiny_sweep_yaml("[1]");
-  const std::string single = "model: {name: small_cnn, widths: [8, 16, 16], hidden: 32}\n";
-  yaml.replace(yaml.find(single), single.size(),
-               "models:\n"
-               "  - {name: flat, arch: small_cnn, widths: [8, 16, 16], hidden: 32, head: flatten}\n"
-               "  - {name: pooled, arch: small_cnn, widths: [8, 16, 16], hidden: 32, head: max_pool}\n"
-               "defenses: [none, prune, fineprune]\n");
-  const std::string blended = "  - name: blended\n    trigger: {type: blend, alpha: 0.2}\n";
-  yaml.replace(yaml.find(blended), blended.size(), "");
-  const std::string rates = "pruning: {rates: [0.5]}\n";
-  yaml.replace(yaml.find(rates), rates.size(), "pruning: {rates: []}\n");
-  return yaml;
+  std::string yaml = with_replaced(tiny_sweep_yaml("[1]"), "model: {name: small_cnn, widths: [8, 16, 16], hidden: 32}\n",
+                                   "models:\n"
+                                   "  - {name: flat, arch: small_cnn, widths: [8, 16, 16], hidden: 32, head: flatten}\n"
+                                   "  - {name: pooled, arch: small_cnn, widths: [8, 16, 16], hidden: 32, head: max_pool}\n"
+                                   "defenses: [none, prune, fineprune]\n");
+  yaml = with_replaced(yaml, "  - name: blended\n    trigger: {type: blend, alpha: 0.2}\n", "");
+  return with_replaced(yaml, "pruning: {rates: [0.5]}\n", "pruning: {rates: []}\n");
 }
 
 TEST_F(SweepMpi, TwoModelsRunAsAnAxisWithLabelledRowsAndReport) {

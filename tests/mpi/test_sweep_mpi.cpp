@@ -244,11 +244,10 @@ TEST_F(SweepMpi, BadSweepFilesStopEveryRankNamingTheKey) {
 TEST_F(SweepMpi, AttackOverridesApplyToThatAttackOnly) {
   const Baseline& b = reference();
   ASSERT_TRUE(b.read_error.empty());
-  std::string yaml = tiny_sweep_yaml();
   const std::string blended = "    trigger: {type: blend, alpha: 0.2}\n";
-  ASSERT_NE(yaml.find(blended), std::string::npos);
-  yaml.replace(yaml.find(blended), blended.size(),
-               blended + "    overrides: {pruning: {rates: [0.25], max_val_drop: [0.04, 0.3]}, finetune: {epochs: 2}}\n");
+  const std::string yaml = with_replaced(
+      tiny_sweep_yaml(), blended,
+      blended + "    overrides: {pruning: {rates: [0.25], max_val_drop: [0.04, 0.3]}, finetune: {epochs: 2}}\n");
   const std::string file = dir_.file("overrides.yaml");
   write_text(file, yaml);
   const std::string out = dir_.file("overrides.h5");

@@ -1,6 +1,8 @@
 // The tiny sweep file shared by the MPI and Slurm tests.
 #include "tiny_sweep.h"
 
+#include <stdexcept>
+
 #include "tests/support/temp_files.h"
 
 namespace fineprune::mpi_test {
@@ -23,6 +25,12 @@ std::string tiny_sweep_yaml(const std::string& seeds) {
          "    trigger: {type: blend, alpha: 0.2}\n"
          "pruning: {rates: [0.5]}\n"
          "seeds: " + seeds + "\n";
+}
+
+std::string with_replaced(std::string yaml, const std::string& from, const std::string& to) {
+  const size_t at = yaml.find(from);
+  if (at == std::string::npos) throw std::logic_error("tiny sweep: no '" + from + "' to replace");
+  return yaml.replace(at, from.size(), to);
 }
 
 }  // namespace fineprune::mpi_test

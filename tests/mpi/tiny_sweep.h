@@ -10,4 +10,8 @@ namespace fineprune::mpi_test {
 std::string tiny_sweep_yaml(const std::string& seeds = "[1, 2]");
 constexpr int kTinyLastConvWidth = 16;  // channels the pruning curve walks through
 
+// `yaml` with its one occurrence of `from` replaced by `to`; throws if `from` is not in it, so a
+// change to the tiny sweep cannot silently leave a test's variant unchanged.
+std::string with_replaced(std::string yaml, const std::string& from, const std::string& to);
+
 }  // namespace fineprune::mpi_test
