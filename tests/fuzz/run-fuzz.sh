@@ -112,10 +112,12 @@ for t in "${targets[@]}"; do
   # shellcheck disable=SC2086  # FUZZ_ARGS is a list of flags
   if nice -n 5 "$build/$t" -runs="$iterations" "${limits[@]}" "${extra[@]}" -print_final_stats=1 \
        -artifact_prefix="$build/artifacts/$t-" ${FUZZ_ARGS:-} "$corpus" "$seeds" >"$log" 2>&1; then
-    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-    rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log")
-    secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log")
+    # The last of each: in the product-path mode every forked reader that dies prints its own
+    # stat lines (libFuzzer's crash handler is inherited), before the run's final ones.
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -n 1)
+    secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
     echo "fuzz: $t: ${runs:-?} runs in ${secs:-?} s, ${rate:-?} exec/s, peak RSS ${rss:-?} MB, no finding"
   else
     tail -n 60 "$log"
