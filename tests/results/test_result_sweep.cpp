@@ -5,7 +5,6 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include <cstring>
 #include <fstream>
 
 #include "common/error.h"
@@ -67,14 +66,7 @@ void relabel_schema(const std::string& file, const char* name) {
   const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   ASSERT_GE(f, 0);
   ASSERT_GE(H5Adelete(f, "schema"), 0);
-  const hid_t type = H5Tcopy(H5T_C_S1);
-  H5Tset_size(type, std::strlen(name));
-  const hid_t scalar = H5Screate(H5S_SCALAR);
-  const hid_t attr = H5Acreate2(f, "schema", type, scalar, H5P_DEFAULT, H5P_DEFAULT);
-  ASSERT_GE(H5Awrite(attr, type, name), 0);
-  H5Aclose(attr);
-  H5Sclose(scalar);
-  H5Tclose(type);
+  ASSERT_NO_FATAL_FAILURE(write_schema_attribute(f, name));
   ASSERT_GE(H5Fclose(f), 0);
 }
 

@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <fstream>
 
 #include "common/error.h"
@@ -199,16 +198,7 @@ void write_foreign_file(const std::string& file, bool with_schema,
   const hid_t data =
       H5Dcreate2(f, "data", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   ASSERT_GE(H5Dwrite(data, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), 0);
-  if (with_schema) {
-    const hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, std::strlen(schema));
-    const hid_t scalar = H5Screate(H5S_SCALAR);
-    const hid_t attr = H5Acreate2(f, "schema", type, scalar, H5P_DEFAULT, H5P_DEFAULT);
-    ASSERT_GE(H5Awrite(attr, type, schema), 0);
-    H5Aclose(attr);
-    H5Sclose(scalar);
-    H5Tclose(type);
-  }
+  if (with_schema) ASSERT_NO_FATAL_FAILURE(write_schema_attribute(f, schema));
   H5Dclose(data);
   H5Sclose(space);
   ASSERT_GE(H5Fclose(f), 0);
