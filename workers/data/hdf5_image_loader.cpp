@@ -162,11 +162,14 @@ uint64_t checked_numel(const std::string& path, const Dataset& d, size_t bytes_p
   return numel;
 }
 
-// Every filtered chunk must give back its own size before libhdf5 reads it (hdf5_chunk_check.h).
-// Called after checked_numel, so the chunk count is bounded by the bytes the file stores.
-void check_chunks(const std::string& path, const Dataset& d) {
+// What must hold before libhdf5 reads a dataset's values: its shape backed by the stored bytes
+// (checked_numel, which also bounds the chunk count below by the element count), then every
+// filtered chunk giving back its own size (hdf5_chunk_check.h). Returns the element count.
+uint64_t checked_before_read(const std::string& path, const Dataset& d) {
+  const uint64_t numel = checked_numel(path, d, d.type_size);
   const std::string problem = hdf5_chunk_problem(d.ds.get(), d.type_size, data_internal::regular_file_size(path));
   if (!problem.empty()) throw DataError(path, d.where + ": " + problem);
+  return numel;
 }
 
 void read_all(const std::string& path, const Dataset& d, hid_t mem_type, void* out) {
@@ -186,9 +189,10 @@ struct OpenedImages {
 // Labels as int64: integers as they are, floats (Caffe's HDF5 data layer writes labels as
 // float) when they are whole numbers. Refuses negative, non-finite and fractional labels.
 std::vector<int64_t> read_labels(const std::string& path, const Dataset& lab) {
+  const uint64_t numel = checked_before_read(path, lab);
   std::vector<int64_t> labels;
   if (lab.type_class == H5T_INTEGER) {
-    labels.resize(checked_numel(path, lab, lab.type_size));
+    labels.resize(numel);
     read_all(path, lab, H5T_NATIVE_INT64, labels.data());
     for (size_t i = 0; i < labels.size(); ++i) {
       if (labels[i] < 0) {
@@ -198,7 +202,7 @@ std::vector<int64_t> read_labels(const std::string& path, const Dataset& lab) {
     }
     return labels;
   }
-  std::vector<double> values(checked_numel(path, lab, lab.type_size));
+  std::vector<double> values(numel);
   read_all(path, lab, H5T_NATIVE_DOUBLE, values.data());
   labels.resize(values.size());
   // Beyond 2^31 a float label is no class index anyone means.
@@ -253,8 +257,7 @@ void open_images(const std::string& path, const std::string& images_key,
   if (n == 0 || c == 0 || h == 0 || w == 0) {
     throw DataError(path, img.where + ": shape " + shape_text(img.dims) + " has an empty axis");
   }
-  checked_numel(path, img, img.type_size);  // the stored bytes can hold the declared shape
-  check_chunks(path, img);
+  checked_before_read(path, img);
 
   Dataset lab;
   open_dataset(out.file.get(), path, labels_key, lab);
@@ -274,8 +277,6 @@ void open_images(const std::string& path, const std::string& images_key,
   out.info.channels = static_cast<int64_t>(c);
   out.info.height = static_cast<int64_t>(h);
   out.info.width = static_cast<int64_t>(w);
-  checked_numel(path, lab, lab.type_size);
-  check_chunks(path, lab);
   out.info.labels = read_labels(path, lab);
 }
 
