@@ -2,6 +2,7 @@
 #include "bad_inputs.h"
 
 #include <hdf5.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -125,6 +126,29 @@ Prepared hdf5_case(const std::string& dir, const std::vector<float>& train_label
   return {path, mention};
 }
 
+// Replaces `file`'s "data" by the same uint8 images stored gzip-compressed, one image per chunk,
+// with image 1's chunk a valid deflate stream of only 100 bytes (fuzzing finding F10).
+void write_short_deflated_chunk(const std::string& file) {
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const hsize_t dims[] = {kTrain, kSide, kSide, 1}, chunk[] = {1, kSide, kSide, 1}, second[] = {1, 0, 0, 0};
+  const hid_t space = H5Screate_simple(4, dims, nullptr);
+  const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 4, chunk);
+  H5Pset_deflate(dcpl, 6);
+  herr_t status = H5Ldelete(f, "data", H5P_DEFAULT);
+  const hid_t ds = H5Dcreate2(f, "data", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  const std::vector<unsigned char> pixels(kTrain * kSide * kSide, 9);
+  if (status >= 0) status = H5Dwrite(ds, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, pixels.data());
+  uLongf size = compressBound(100);
+  std::vector<unsigned char> short_stream(size);
+  compress2(short_stream.data(), &size, pixels.data(), 100, 6);
+  if (status >= 0) status = H5Dwrite_chunk(ds, H5P_DEFAULT, 0, second, size, short_stream.data());
+  H5Dclose(ds);
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  if (H5Fclose(f) < 0 || status < 0) throw std::runtime_error("bad_inputs: cannot damage " + file);
+}
+
 std::vector<float> float_labels(uint32_t n) {
   std::vector<float> out;
   for (uint32_t i = 0; i < n; ++i) out.push_back(static_cast<float>(i % 10));
@@ -174,6 +198,14 @@ const std::vector<Case>& cases() {
          Prepared p = hdf5_case(d, float_labels(kTrain), {"data.train_file", "libhdf5 crashed"});
          fs::copy_file(std::string(FINEPRUNE_TEST_DATA_DIR) + "/libhdf5-crash-1.h5", d + "/train.h5",
                        fs::copy_options::overwrite_existing);
+         return p;
+       }},
+      {"Hdf5CompressedChunkThatInflatesShort",  // F10: libhdf5 would read past it
+       [](const std::string& d) {
+         Prepared p = hdf5_case(d, float_labels(kTrain),
+                                {"data.train_file", "its chunk at (1, 0, 0, 0) holds 100 bytes once its filters are "
+                                                    "undone, but a chunk is 784 bytes"});
+         write_short_deflated_chunk(d + "/train.h5");
          return p;
        }},
       {"MissingHdf5LabelDataset",
