@@ -11,6 +11,7 @@
 #include "results/result_tables.h"
 #include "results/table_layout.h"
 #include "tests/results/result_test_support.h"
+#include "tests/results/schema_attribute.h"
 
 namespace fineprune {
 namespace {

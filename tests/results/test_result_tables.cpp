@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "results/result_tables.h"
 #include "tests/results/result_test_support.h"
+#include "tests/results/schema_attribute.h"
 #include "tests/support/temp_files.h"
 
 namespace fineprune {
