@@ -17,7 +17,7 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "common/experiment_spec.h"
-#include "orchestrator/sweep_expansion.h"
+#include "common/sweep_expansion.h"
 #include "workers/defenses/pruning.h"
 #include "workers/experiment/backdoored_store.h"
 #include "workers/experiment/defense_steps.h"

@@ -10,8 +10,8 @@
 #include "common/error.h"
 #include "common/experiment_spec.h"
 #include "orchestrator/sharding.h"
-#include "orchestrator/sweep_expansion.h"
-#include "orchestrator/task_key.h"
+#include "common/sweep_expansion.h"
+#include "common/task_key.h"
 #include "results/result_tables.h"
 #include "workers/data/input_check.h"
 
@@ -66,11 +66,11 @@ int run_plan_command(const PlanOptions& options) {
   std::map<std::string, int> by_kind, done_by_kind;
   size_t done = 0;
   for (const Task& t : tasks) {
-    ++by_kind[to_string(t.kind)];
+    ++by_kind[task_kind_name(t)];
     const auto s = status.find(t.key);
     if (s != status.end() && s->second == "done") {
       ++done;
-      ++done_by_kind[to_string(t.kind)];
+      ++done_by_kind[task_kind_name(t)];
     }
   }
   const bool listed = !spec.models.empty();  // a `models:` list: the model axis is shown
@@ -105,7 +105,7 @@ int run_plan_command(const PlanOptions& options) {
         setting = buf;
       }
       const auto s = status.find(t.key);
-      std::printf("%-14s %-10s ", t.key.substr(0, 12).c_str(), to_string(t.kind));
+      std::printf("%-14s %-10s ", t.key.substr(0, 12).c_str(), task_kind_name(t).c_str());
       if (listed) std::printf("%-16s ", t.model.c_str());
       std::printf("%-22s %5lld %-10s %-9s %s\n", t.attack.c_str(), static_cast<long long>(t.seed), setting.c_str(),
                   s == status.end() ? "todo" : s->second.c_str(),

@@ -15,7 +15,7 @@
 #include "common/error.h"
 #include "common/file_lock.h"
 #include "orchestrator/sharding.h"
-#include "orchestrator/sweep_expansion.h"
+#include "common/sweep_expansion.h"
 #include "results/plots.h"
 #include "results/report_format.h"
 #include "results/report_table.h"

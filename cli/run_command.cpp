@@ -18,7 +18,7 @@
 #include "messaging/mpi_channel.h"
 #include "messaging/protocol.h"
 #include "orchestrator/sharding.h"
-#include "orchestrator/sweep_expansion.h"
+#include "common/sweep_expansion.h"
 #include "common/stop_request.h"
 #include "results/result_tables.h"
 #include "slurm/launch_check.h"

@@ -15,7 +15,7 @@
 #include "common/error.h"
 #include "common/experiment_spec.h"
 #include "orchestrator/sharding.h"
-#include "orchestrator/sweep_expansion.h"
+#include "common/sweep_expansion.h"
 
 namespace fineprune {
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -142,6 +143,9 @@ struct ExperimentSpec {
   TrainSpec training;
   std::vector<AttackSpec> attacks;
   std::vector<std::string> defenses = {"none", "prune", "finetune", "fineprune"};
+  // Each listed defense that takes settings (common/defense_catalog.h), with every setting: the
+  // file's own section (`clp: {u: 2}`) over the catalog's defaults. Read by name.
+  std::map<std::string, std::map<std::string, double>> defense_settings;
   PruningSpec pruning;
   TrainSpec finetune{5, 64, 0.01, 0.9, 5e-4};
   std::string asr_counts = "non_target";  // non_target | all
@@ -165,9 +169,12 @@ std::vector<ModelSpec> sweep_models(const ExperimentSpec& spec);
 ExperimentSpec spec_for_model(const ExperimentSpec& spec, size_t index);
 
 // Names accepted by the validator, in one place.
-const std::vector<std::string>& known_defenses();     // none prune finetune fineprune
+const std::vector<std::string>& known_defenses();     // defense_catalog.h's names, in its order
 const std::vector<std::string>& known_models();       // small_cnn vgg preact_resnet18 deepid
 const std::vector<std::string>& known_trigger_types();  // patch blend mask sig wanet
+
+// The settings of `defense` in `spec` (its defaults where the defense is not listed).
+std::map<std::string, double> settings_of(const ExperimentSpec& spec, const std::string& defense);
 
 // Reads and validates an experiment file. Throws ConfigError("<file>: <key.path>: <problem>")
 // for malformed YAML, unknown keys or names, and out-of-range values; nothing is half-read.

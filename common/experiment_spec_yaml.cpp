@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/defense_catalog.h"
 #include "common/error.h"
 #include "common/experiment_spec.h"
 #include "common/yaml_reading.h"
@@ -14,8 +15,13 @@
 namespace fineprune {
 
 const std::vector<std::string>& known_defenses() {
-  static const std::vector<std::string> names = {"none", "prune", "finetune", "fineprune"};
+  static const std::vector<std::string> names = defense_names();
   return names;
+}
+
+std::map<std::string, double> settings_of(const ExperimentSpec& spec, const std::string& defense) {
+  const auto it = spec.defense_settings.find(defense);
+  return it != spec.defense_settings.end() ? it->second : default_settings(defense_info(defense));
 }
 
 const std::vector<std::string>& known_models() {
@@ -360,6 +366,40 @@ void read_defenses(const Field& f, std::vector<std::string>& defenses) {
   check_unique(items, defenses, "defense");
 }
 
+// A defense's own section (`clp: {u: 2}`): every key one of its catalog settings, in range. Every
+// listed defense with settings gets them all (defaults filled); a section for a defense the file
+// does not list is an error (it would silently do nothing).
+void read_defense_settings(const MapReader& root, ExperimentSpec& spec) {
+  for (const DefenseInfo& info : defense_catalog()) {
+    if (info.settings.empty()) continue;
+    const bool listed = std::find(spec.defenses.begin(), spec.defenses.end(), info.name) != spec.defenses.end();
+    const Field section = root.get(info.name);
+    if (section.present() && !listed) {
+      section.fail("settings for a defense the file does not run (add '" + info.name + "' to defenses)");
+    }
+    if (!listed) continue;
+    std::map<std::string, double> values = default_settings(info);
+    if (section.present()) {
+      std::vector<std::string> names;
+      for (const DefenseSetting& s : info.settings) names.push_back(s.name);
+      const MapReader m(section, names);
+      for (const DefenseSetting& s : info.settings) {
+        const Field f = m.get(s.name);
+        if (!f.present()) continue;
+        double v = 0;
+        if (s.integer) {
+          v = static_cast<double>(read_int(f));
+        } else {
+          v = read_double(f);
+        }
+        check_range(f, v, s.min, true, s.max, true);
+        values[s.name] = v;
+      }
+    }
+    spec.defense_settings[info.name] = values;
+  }
+}
+
 
 void read_parallel(const Field& f, ParallelSpec& p) {
   const MapReader m(f, {"backend", "bucket_mb"});
@@ -444,9 +484,13 @@ ExperimentSpec parse_experiment_spec(const std::string& yaml_text, const std::st
   ExperimentSpec spec;
   spec.source_file = path;
   spec.source_text = yaml_text;
-  const MapReader m(Field(path, root, "", true),
-                    {"name", "data", "model", "models", "training", "attacks", "defenses", "pruning",
-                     "finetune", "asr_counts", "seeds", "threads", "parallel"});
+  std::vector<std::string> sections = {"name",     "data",       "model", "models",  "training",
+                                       "attacks",  "defenses",   "pruning", "finetune", "asr_counts",
+                                       "seeds",    "threads",    "parallel"};
+  for (const DefenseInfo& info : defense_catalog()) {
+    if (!info.settings.empty()) sections.push_back(info.name);  // the defense's own settings
+  }
+  const MapReader m(Field(path, root, "", true), sections);
   read_into(m.get("name"), spec.name);
   if (spec.name.empty()) m.get("name").fail("must not be empty");
   if (m.has("data")) read_data(m.get("data"), base_dir, spec.data);
@@ -463,6 +507,7 @@ ExperimentSpec parse_experiment_spec(const std::string& yaml_text, const std::st
   if (m.has("finetune")) read_train(m.get("finetune"), spec.finetune);
   read_attacks(m.get("attacks"), base_dir, spec);  // after the sections its overrides merge over
   read_defenses(m.get("defenses"), spec.defenses);
+  read_defense_settings(m, spec);
   read_name(m.get("asr_counts"), spec.asr_counts, {"non_target", "all"});
   read_seeds(m.get("seeds"), spec.seeds);
   read_into(m.get("threads"), spec.threads);

@@ -1,6 +1,7 @@
 // Names of task kinds, as they appear in messages, logs and result files.
 #include "common/task.h"
 
+#include "common/defense_catalog.h"
 #include "common/error.h"
 
 namespace fineprune {
@@ -9,17 +10,33 @@ const char* to_string(TaskKind kind) {
   switch (kind) {
     case TaskKind::Train: return "train";
     case TaskKind::Curve: return "curve";
-    case TaskKind::Finetune: return "finetune";
-    case TaskKind::Fineprune: return "fineprune";
+    case TaskKind::Defend: return "defend";
   }
   throw Error("to_string: invalid TaskKind " + std::to_string(static_cast<int>(kind)));
 }
 
-TaskKind task_kind_from_string(const std::string& text) {
-  for (TaskKind k : {TaskKind::Train, TaskKind::Curve, TaskKind::Finetune, TaskKind::Fineprune}) {
-    if (text == to_string(k)) return k;
+std::string task_kind_name(const Task& task) {
+  return task.kind == TaskKind::Defend ? task.defense : to_string(task.kind);
+}
+
+void set_task_kind_name(Task& task, const std::string& name) {
+  task.defense.clear();
+  if (name == "train") {
+    task.kind = TaskKind::Train;
+  } else if (name == "curve") {
+    task.kind = TaskKind::Curve;
+  } else {
+    const DefenseInfo* d = find_defense(name);
+    if (d == nullptr || d->tasks == DefenseTasks::Curve) {
+      std::string known = "train, curve";
+      for (const DefenseInfo& info : defense_catalog()) {
+        if (info.tasks != DefenseTasks::Curve) known += ", " + info.name;
+      }
+      throw Error("unknown task kind '" + name + "' (known: " + known + ")");
+    }
+    task.kind = TaskKind::Defend;
+    task.defense = name;
   }
-  throw Error("unknown task kind '" + text + "' (known: train, curve, finetune, fineprune)");
 }
 
 }  // namespace fineprune

@@ -12,14 +12,12 @@ namespace fineprune {
 //   the attack asks for it). Emits no rows; its product is the model the other kinds start from.
 // Curve: evaluate the trained model, its pruning order and curve; emits the "none" row, the
 //   curve rows and the "prune" rows (stopping point and each fixed rate).
-// Finetune: fine-tune the unpruned model on the validation set; emits the "finetune" row.
-// Fineprune: prune to one setting (the stopping point or one fixed rate), then fine-tune; emits
-//   one "fineprune" row.
-enum class TaskKind { Train, Curve, Finetune, Fineprune };
+// Defend: run one defense of common/defense_catalog.h (Task::defense) on the model, at one
+//   pruning setting where the defense takes them (fineprune: the stopping point or one fixed
+//   rate); emits that defense's row.
+enum class TaskKind { Train, Curve, Defend };
 
-const char* to_string(TaskKind kind);  // "train" | "curve" | "finetune" | "fineprune"
-// Inverse of to_string; throws Error on any other text.
-TaskKind task_kind_from_string(const std::string& text);
+const char* to_string(TaskKind kind);  // "train" | "curve" | "defend"
 
 struct Task {
   std::string key;          // content key: sha256 of everything that determines the result
@@ -28,11 +26,18 @@ struct Task {
   std::string model;        // the model's label (model_label)
   size_t attack_index = 0;  // position in ExperimentSpec::attacks (not part of the key)
   std::string attack;       // the attack's name
+  std::string defense;      // Defend: the defense's name (defense_catalog.h); else ""
   int64_t seed = 0;
-  std::string prune_mode;   // "" (train, curve, finetune) | "stop" | "rate" (fineprune)
+  std::string prune_mode;   // "" | "stop" | "rate" (a defense run once per pruning setting)
   double prune_rate = 0.0;  // the fixed fraction for "rate"; the max_val_drop threshold for "stop"
   std::vector<std::string> deps;  // keys of the tasks whose products this one needs
   double cost = 0.0;        // relative work estimate (image-epochs); only its order matters
 };
+
+// The task's kind as messages, logs, the tasks table and `--fail-task` name it: "train",
+// "curve", or the defense's name ("finetune", "fineprune", "clp", ...).
+std::string task_kind_name(const Task& task);
+// Sets kind (and defense) from such a name; throws Error on a name that is neither.
+void set_task_kind_name(Task& task, const std::string& name);
 
 }  // namespace fineprune

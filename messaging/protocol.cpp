@@ -119,7 +119,7 @@ void visit_assignment(Assignment& a, std::string& kind, int64_t& model_index, in
 
 std::string encode_assignment(const Assignment& assignment) {
   Assignment a = assignment;
-  std::string kind = to_string(a.task.kind);
+  std::string kind = task_kind_name(a.task);  // "train", "curve" or the defense
   int64_t model_index = static_cast<int64_t>(a.task.model_index);
   int64_t attack_index = static_cast<int64_t>(a.task.attack_index), attempt = a.attempt;
   int64_t deps = static_cast<int64_t>(a.task.deps.size());
@@ -135,7 +135,7 @@ Assignment decode_assignment(const std::string& text) {
   std::string kind;
   int64_t model_index = 0, attack_index = 0, attempt = 0, deps = 0;
   visit_assignment(a, kind, model_index, attack_index, attempt, deps, r);
-  a.task.kind = task_kind_from_string(kind);
+  set_task_kind_name(a.task, kind);
   a.task.model_index = static_cast<size_t>(model_index);
   a.task.attack_index = static_cast<size_t>(attack_index);
   a.attempt = static_cast<int>(attempt);

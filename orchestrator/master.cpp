@@ -15,7 +15,7 @@
 #include "orchestrator/progress.h"
 #include "messaging/protocol.h"
 #include "orchestrator/scheduler.h"
-#include "orchestrator/task_key.h"
+#include "common/task_key.h"
 #include "results/result_tables.h"
 
 namespace fineprune {
@@ -39,7 +39,7 @@ TaskRow task_row(const Task& t, const char* status, int attempts, int worker, co
                  double wall_s, const std::string& error) {
   TaskRow row;
   row.key = t.key;
-  row.kind = to_string(t.kind);
+  row.kind = task_kind_name(t);
   row.attack = t.attack;
   row.model = t.model;
   row.seed = t.seed;
@@ -260,7 +260,7 @@ class Master {
 
   std::string describe(const std::string& key) const {
     const Task& t = scheduler_.task(key);
-    std::string d = std::string(to_string(t.kind)) + " " + t.attack + " (model " + t.model + ") seed " +
+    std::string d = task_kind_name(t) + " " + t.attack + " (model " + t.model + ") seed " +
                     std::to_string(t.seed);
     if (!t.prune_mode.empty()) d += " " + t.prune_mode;
     return d + " [" + key.substr(0, 12) + "]";

@@ -91,7 +91,8 @@ std::string markdown(const ReportTable& t) {
   std::string out = "Results of `" + t.source + "` (" +
                     (t.sweep ? "sweep" : "experiment") + "). Mean ± std over seeds (n). " +
                     asr_sentence(t) +
-                    " Pruned: channels of the last conv layer. Cost: clean-accuracy drop against the "
+                    " Pruned: channels of the last conv layer (clp, anp: of every layer they prune). Cost: "
+                    "clean-accuracy drop against the "
                     "undefended model (points) and the defense's wall time.\n\n";
   // The model column only where the file holds more than one model.
   const bool by_model = t.by_model();

@@ -8,8 +8,11 @@
 #include <set>
 #include <tuple>
 
+#include "common/defense_catalog.h"
 #include "common/error.h"
 #include "common/experiment_spec.h"
+#include "common/sweep_expansion.h"
+#include "common/task.h"
 
 namespace fineprune {
 
@@ -27,26 +30,22 @@ GroupKey group_key(const ResultRow& r) {
   return {r.model, r.attack, r.defense, r.prune_mode, setting_value(r.prune_mode, r.prune_rate, r.stop_drop)};
 }
 
-int defense_rank(const std::string& d) {
-  static const std::vector<std::string> order = {"none", "prune", "finetune", "fineprune"};
-  const auto it = std::find(order.begin(), order.end(), d);
-  return static_cast<int>(it - order.begin());
-}
-
 int mode_rank(const std::string& m) { return m == "none" ? 0 : m == "stop" ? 1 : 2; }
 
-// The task that writes a row (common/task.h): none and prune rows come from the curve task; a
-// fine-pruning task is named by its rate, or by its threshold for "stop".
+// The task that writes a row (defense_catalog.h): none and prune rows come from the curve task;
+// any other defense's from its own, named by its rate (or threshold, for "stop") where it runs
+// once per pruning setting.
 ExpectedTask task_of_row(const ResultRow& r) {
-  if (r.defense == "none" || r.defense == "prune") return {"curve", r.attack, r.seed, "", 0, r.model};
-  if (r.defense == "finetune") return {"finetune", r.attack, r.seed, "", 0, r.model};
-  return {"fineprune", r.attack, r.seed, r.prune_mode, setting_value(r.prune_mode, r.prune_rate, r.stop_drop),
+  const DefenseInfo* info = find_defense(r.defense);
+  if (info != nullptr && info->tasks == DefenseTasks::Curve) return {"curve", r.attack, r.seed, "", 0, r.model};
+  if (info != nullptr && !info->per_prune_setting) return {r.defense, r.attack, r.seed, "", 0, r.model};
+  return {r.defense, r.attack, r.seed, r.prune_mode, setting_value(r.prune_mode, r.prune_rate, r.stop_drop),
           r.model};
 }
 
 bool same_task(const ExpectedTask& t, const TaskRow& row) {
   return t.kind == row.kind && t.model == row.model && t.attack == row.attack && t.seed == row.seed &&
-         (t.kind != "fineprune" ||
+         (t.prune_mode.empty() ||
           (t.prune_mode == row.prune_mode && std::fabs(t.prune_rate - row.prune_rate) < 1e-9));
 }
 
@@ -120,29 +119,10 @@ std::string describe_task(const ExpectedTask& t, bool with_model) {
   return out;
 }
 
-std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks,
-                                         const std::vector<int64_t>& seeds,
-                                         const std::vector<std::string>& defenses,
-                                         const std::map<std::string, PruningSpec>& pruning,
-                                         const std::vector<std::string>& models) {
-  const auto has = [&](const char* d) {
-    return std::find(defenses.begin(), defenses.end(), d) != defenses.end();
-  };
+std::vector<ExpectedTask> expected_tasks(const ExperimentSpec& spec) {
   std::vector<ExpectedTask> out;
-  for (int64_t seed : seeds) {
-    for (const std::string& m : models) {
-      for (const std::string& a : attacks) {
-        if (defenses.empty()) continue;
-        out.push_back({"train", a, seed, "", 0, m});
-        if (has("none") || has("prune")) out.push_back({"curve", a, seed, "", 0, m});
-        if (has("finetune")) out.push_back({"finetune", a, seed, "", 0, m});
-        const auto own = pruning.find(a);
-        if (has("fineprune") && own != pruning.end()) {
-          for (double drop : own->second.max_val_drops) out.push_back({"fineprune", a, seed, "stop", drop, m});
-          for (double r : own->second.rates) out.push_back({"fineprune", a, seed, "rate", r, m});
-        }
-      }
-    }
+  for (const Task& t : expand_sweep(spec, "")) {  // keys unused: no program version needed
+    out.push_back({task_kind_name(t), t.attack, t.seed, t.prune_mode, t.prune_rate, t.model});
   }
   return out;
 }
@@ -214,8 +194,9 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
       for (const std::string& a : attacks) {
         const auto own = pruning.find(a);
         for (const std::string& d : spec.defenses) {
-          if (d == "none" || d == "finetune") add_group({m, a, d, "none", 0.0});
-          if ((d == "prune" || d == "fineprune") && own != pruning.end()) {
+          if (!defense_info(d).per_prune_setting) {
+            add_group({m, a, d, "none", 0.0});
+          } else if (own != pruning.end()) {
             for (double drop : own->second.max_val_drops) add_group({m, a, d, "stop", drop});
             for (double r : own->second.rates) add_group({m, a, d, "rate", r});
           }
@@ -298,13 +279,15 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
     const ExpectedTask t = task_of_row(r);
     present.insert({t.kind, t.model, t.seed, t.attack, t.prune_mode, t.prune_rate});
   }
-  for (const ExpectedTask& t : expected_tasks(attacks, spec.seeds, spec.defenses, pruning, models)) {
+  for (const ExpectedTask& t : expected_tasks(spec)) {
     // Training has no rows of its own; its failure shows as the blocked tasks after it.
     if (t.kind == "train" || (!filter.attack.empty() && t.attack != filter.attack)) continue;
     if (filter.shard_pairs && filter.shard_pairs->count({t.model, t.attack, t.seed}) == 0) continue;
     if (!filter.defense.empty()) {
-      const bool writes = t.kind == "curve" ? filter.defense == "none" || filter.defense == "prune"
-                                            : filter.defense == t.kind;
+      const DefenseInfo* wanted_defense = find_defense(filter.defense);
+      const bool writes = t.kind == "curve"
+                              ? wanted_defense != nullptr && wanted_defense->tasks == DefenseTasks::Curve
+                              : filter.defense == t.kind;
       if (!writes) continue;
     }
     ++table.tasks_expected;

@@ -42,10 +42,8 @@ struct ReportRow {
   double wall_s = 0;
 };
 
-// A task a sweep file should hold, derived from the sweep's YAML (the file's "experiment_yaml"
-// attribute) by the rule of common/task.h: per model, attack and seed, train; curve (rows none, prune
-// at the stop and each rate) if "none" or "prune" is a defense; finetune; fineprune at the stop
-// and at each rate. kind: train | curve | finetune | fineprune.
+// A task a sweep file should hold: one of expand_sweep's (common/sweep_expansion.h) for the
+// sweep's YAML (the file's "sweep_yaml" attribute). kind: train | curve | a defense's name.
 struct ExpectedTask {
   std::string kind;
   std::string attack;
@@ -92,8 +90,8 @@ struct ReportTable {
 // n 0 and MissingTask entries); for an experiment file, which is only written whole, the seeds
 // found in its rows (`fineprune experiment --seed N` runs one seed of a longer list). Without a
 // readable YAML the rows alone count (a note says so). Rows follow the YAML's model order, then
-// its attack order, then defense none, prune, finetune, fineprune, then setting none, stop,
-// rates ascending.
+// its attack order, then the defenses in catalog order (common/defense_catalog.h: none, prune,
+// finetune, fineprune, clp, anp, nad), then setting none, stop, rates ascending.
 // Throws InputError "<source>: --attack: no attack 'x' in this file (attacks: a, b)" (likewise
 // --defense) when a filter names something the file neither holds nor expects.
 ReportTable build_report(const ResultFile& file, const std::string& source,
@@ -103,14 +101,9 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
 // through the attacks once per model): what the figures are drawn for.
 std::vector<std::string> table_attacks(const ReportTable& table);
 
-// The tasks a sweep's YAML expands to, in the orchestrator's order (seed, model, attack, kind).
-// `pruning`: each attack's stopping thresholds and fixed rates (its overrides' where it has them;
-// no fine-pruning task for an attack the map lacks). A stop task's prune_rate is its threshold.
-std::vector<ExpectedTask> expected_tasks(const std::vector<std::string>& attacks,
-                                         const std::vector<int64_t>& seeds,
-                                         const std::vector<std::string>& defenses,
-                                         const std::map<std::string, PruningSpec>& pruning,
-                                         const std::vector<std::string>& models = {""});
+// The tasks a sweep's YAML expands to, in the orchestrator's order: expand_sweep's, as the
+// report names them.
+std::vector<ExpectedTask> expected_tasks(const ExperimentSpec& spec);
 
 // "badnets seed 3: fineprune rate 0.50" (used in messages and the tables' notes); with_model:
 // "max_pool badnets seed 3: ...".

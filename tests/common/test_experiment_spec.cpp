@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "common/defense_catalog.h"
 #include "common/error.h"
 #include "common/experiment_spec.h"
 
@@ -297,7 +298,10 @@ TEST(ExperimentSpec, RelativePathsResolveAgainstTheYamlFolder) {
 }
 
 TEST(ExperimentSpec, KnownNameLists) {
-  EXPECT_EQ(known_defenses(), (std::vector<std::string>{"none", "prune", "finetune", "fineprune"}));
+  // The defense catalog's names (common/defense_catalog.h), Fine-Pruning's four first.
+  EXPECT_EQ(known_defenses(), defense_names());
+  EXPECT_EQ(std::vector<std::string>(known_defenses().begin(), known_defenses().begin() + 4),
+            (std::vector<std::string>{"none", "prune", "finetune", "fineprune"}));
   EXPECT_EQ(known_models(),
             (std::vector<std::string>{"small_cnn", "vgg", "preact_resnet18", "deepid"}));
   EXPECT_EQ(known_trigger_types(),

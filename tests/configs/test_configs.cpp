@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/experiment_spec.h"
-#include "orchestrator/sweep_expansion.h"
+#include "common/sweep_expansion.h"
 #include "workers/data/picture_file.h"
 
 namespace fineprune {
@@ -37,7 +37,8 @@ std::vector<std::string> config_files() {
 TEST(Configs, TheShippedOnesAreThere) {
   std::vector<std::string> names;
   for (const std::string& f : config_files()) names.push_back(fs::path(f).filename().string());
-  EXPECT_EQ(names, (std::vector<std::string>{"cifar10-preact-resnet18.yaml", "fmnist-demo.yaml", "fmnist-experiment.yaml",
+  EXPECT_EQ(names, (std::vector<std::string>{"cifar10-preact-resnet18.yaml",
+                                             "fmnist-demo.yaml", "fmnist-experiment.yaml",
                                              "fmnist-paper.yaml", "fmnist-where-fp-works.yaml",
                                              "youtube-faces-deepid.yaml"}));
 }
@@ -70,9 +71,14 @@ TEST(Configs, EveryOneValidatesExpandsAndItsTriggerPicturesLoad) {
     ASSERT_NO_THROW(spec = load_experiment_spec(file));
     std::vector<Task> tasks;
     ASSERT_NO_THROW(tasks = expand_sweep(spec, "test"));
-    // train, curve, finetune, fineprune x (stop + rates), per model, attack and seed
-    EXPECT_EQ(tasks.size(), sweep_models(spec).size() * spec.attacks.size() * spec.seeds.size() *
-                                (4 + spec.pruning.rates.size()));
+    // Per model, attack and seed: train, curve, and each other defense's tasks (fineprune: one
+    // per stop and rate; the others one).
+    size_t per_model = 2;
+    for (const std::string& d : spec.defenses) {
+      if (d == "none" || d == "prune") continue;
+      per_model += d == "fineprune" ? spec.pruning.max_val_drops.size() + spec.pruning.rates.size() : 1;
+    }
+    EXPECT_EQ(tasks.size(), sweep_models(spec).size() * spec.attacks.size() * spec.seeds.size() * per_model);
     for (const AttackSpec& a : spec.attacks) {
       if (a.trigger.image.empty()) continue;
       SCOPED_TRACE(a.name + ": " + a.trigger.image);

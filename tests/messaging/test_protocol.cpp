@@ -12,7 +12,8 @@ namespace {
 TEST(Protocol, AssignmentRoundTrip) {
   Assignment a;
   a.task.key = std::string(64, 'a');
-  a.task.kind = TaskKind::Fineprune;
+  a.task.kind = TaskKind::Defend;
+  a.task.defense = "fineprune";
   a.task.model_index = 2;
   a.task.model = "max_pool";
   a.task.attack_index = 3;

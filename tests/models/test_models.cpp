@@ -1,5 +1,6 @@
 // Tests of the four networks: shapes, the trunk/head split, per-channel head terms, channel
-// pruning (mask, zeroed parameters, enforce/unmask/lower_bias/restore), copies and the factory.
+// pruning (mask, zeroed parameters, enforce/unmask/lower_bias/restore), copies, the features NAD
+// reads, and the factory.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -184,6 +185,19 @@ ModelSpec spec_of(const std::string& name, std::vector<int64_t> widths = {}) {
   s.name = name;
   s.widths = std::move(widths);
   return s;
+}
+
+// The features attention distillation reads (NAD) leave the forward pass as it is, and a pruned
+// channel is masked in them as in the trunk.
+TEST_P(ModelTest, ForwardWithFeaturesIsTheForwardPass) {
+  model->prune_channels({0});
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> features;
+  EXPECT_LT(max_abs_diff(model->forward_with_features(x, features), model->forward(x)), 1e-6);
+  ASSERT_GE(features.size(), 1u);
+  EXPECT_EQ(features.size(), GetParam().name == "small_cnn" ? 3u : 1u);
+  EXPECT_TRUE(features.back().select(1, 0).eq(0).all().item<bool>()) << "a pruned channel is not masked";
+  for (const torch::Tensor& f : features) EXPECT_EQ(f.dim(), 4);
 }
 
 TEST(ModelFactory, BadSpecsThrowInputError) {

@@ -9,8 +9,8 @@
 
 #include "common/error.h"
 #include "orchestrator/sharding.h"
-#include "orchestrator/sweep_expansion.h"
-#include "orchestrator/task_key.h"
+#include "common/sweep_expansion.h"
+#include "common/task_key.h"
 #include "tests/orchestrator/sweep_fixtures.h"
 
 namespace fineprune {

@@ -6,7 +6,7 @@
 
 #include "common/error.h"
 #include "orchestrator/scheduler.h"
-#include "orchestrator/sweep_expansion.h"
+#include "common/sweep_expansion.h"
 #include "tests/orchestrator/scheduler_fixtures.h"
 #include "tests/orchestrator/sweep_fixtures.h"
 
@@ -18,7 +18,7 @@ using test::next;
 
 Task train(const std::string& key, double cost) { return make(key, TaskKind::Train, cost); }
 Task child(const std::string& key, double cost, const std::string& dep) {
-  return make(key, TaskKind::Fineprune, cost, {dep});
+  return make(key, TaskKind::Defend, cost, {dep});
 }
 
 TEST(Scheduler, DependenciesFirst) {
@@ -40,8 +40,8 @@ TEST(Scheduler, DependenciesFirst) {
 }
 
 TEST(Scheduler, LongestFirstTiesByTaskOrder) {
-  Scheduler s({make("c1", TaskKind::Curve, 1), make("f5", TaskKind::Finetune, 5),
-               make("f3", TaskKind::Finetune, 3), make("g5", TaskKind::Finetune, 5)},
+  Scheduler s({make("c1", TaskKind::Curve, 1), make("f5", TaskKind::Defend, 5),
+               make("f3", TaskKind::Defend, 3), make("g5", TaskKind::Defend, 5)},
               1);
   EXPECT_EQ(next(s, 0), "f5");
   EXPECT_EQ(next(s, 0), "g5");
@@ -97,7 +97,7 @@ TEST(Scheduler, AffinityOnlyToTheWorkerThatFinishedTheTrain) {
 
 TEST(Scheduler, RetriesThenFailsAndBlocksTransitively) {
   Scheduler s({train("A", 10), make("B", TaskKind::Curve, 5, {"A"}),
-               make("C", TaskKind::Fineprune, 5, {"B"}), make("D", TaskKind::Finetune, 5, {"A"}),
+               make("C", TaskKind::Defend, 5, {"B"}), make("D", TaskKind::Defend, 5, {"A"}),
                make("E", TaskKind::Train, 1)},
               3);
   for (int attempt = 1; attempt <= 2; ++attempt) {
@@ -133,8 +133,8 @@ TEST(Scheduler, RetriesThenFailsAndBlocksTransitively) {
 }
 
 TEST(Scheduler, WorkerLossRequeuesWithAnAttemptCounted) {
-  Scheduler s({make("x", TaskKind::Finetune, 3), make("y", TaskKind::Finetune, 2),
-               make("z", TaskKind::Finetune, 1)},
+  Scheduler s({make("x", TaskKind::Defend, 3), make("y", TaskKind::Defend, 2),
+               make("z", TaskKind::Defend, 1)},
               2);
   EXPECT_EQ(next(s, 7), "x");
   EXPECT_EQ(next(s, 7), "y");
@@ -163,7 +163,7 @@ TEST(Scheduler, WorkerLossRequeuesWithAnAttemptCounted) {
 }
 
 TEST(Scheduler, StaleAndUnknownEvents) {
-  Scheduler s({make("x", TaskKind::Finetune, 3)}, 2);
+  Scheduler s({make("x", TaskKind::Defend, 3)}, 2);
   EXPECT_FALSE(s.on_done("x", 0));  // pending, not running
   EXPECT_EQ(next(s, 0), "x");
   EXPECT_FALSE(s.on_done("x", 1));  // running elsewhere
@@ -231,10 +231,15 @@ TEST(Scheduler, EmptyAndInvalidGraphs) {
 }
 
 TEST(Scheduler, TaskKindAndStatusNames) {
-  for (TaskKind k : {TaskKind::Train, TaskKind::Curve, TaskKind::Finetune, TaskKind::Fineprune}) {
-    EXPECT_EQ(task_kind_from_string(to_string(k)), k);
+  for (const std::string name : {"train", "curve", "finetune", "fineprune", "clp", "anp"}) {
+    Task t;
+    set_task_kind_name(t, name);
+    EXPECT_EQ(task_kind_name(t), name);
+    EXPECT_EQ(t.kind == TaskKind::Defend, t.defense == name) << name;
   }
-  EXPECT_THROW(task_kind_from_string("prune"), Error);
+  Task t;
+  EXPECT_THROW(set_task_kind_name(t, "prune"), Error);  // a curve task's rows, not a task kind
+  EXPECT_THROW(set_task_kind_name(t, "defend"), Error);
   EXPECT_STREQ(to_string(TaskStatus::Blocked), "blocked");
 }
 

@@ -63,7 +63,7 @@ TEST(SchedulerInterrupt, AFailureAfterAnInterruptCountsOnlyRealAttempts) {
 
 TEST(SchedulerInterrupt, TheWorkerKeepsItsModels) {
   Scheduler s({make("T1", TaskKind::Train, 10), make("T2", TaskKind::Train, 10),
-               make("small", TaskKind::Fineprune, 1, {"T1"}), make("big", TaskKind::Fineprune, 50, {"T2"})},
+               make("small", TaskKind::Defend, 1, {"T1"}), make("big", TaskKind::Defend, 50, {"T2"})},
               3);
   EXPECT_EQ(next(s, 0), "T1");
   EXPECT_EQ(next(s, 1), "T2");
@@ -76,7 +76,7 @@ TEST(SchedulerInterrupt, TheWorkerKeepsItsModels) {
 }
 
 TEST(SchedulerInterrupt, StaleAndUnknownEvents) {
-  Scheduler s({make("x", TaskKind::Finetune, 3)}, 2);
+  Scheduler s({make("x", TaskKind::Defend, 3)}, 2);
   EXPECT_FALSE(s.on_interrupted("x", 0));  // pending, not running
   EXPECT_EQ(next(s, 0), "x");
   EXPECT_FALSE(s.on_interrupted("x", 1));  // running elsewhere

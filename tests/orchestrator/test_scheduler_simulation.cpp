@@ -8,7 +8,7 @@
 #include <set>
 
 #include "orchestrator/scheduler.h"
-#include "orchestrator/sweep_expansion.h"
+#include "common/sweep_expansion.h"
 #include "tests/orchestrator/sweep_fixtures.h"
 
 namespace fineprune {
@@ -29,7 +29,7 @@ std::vector<Task> random_graph(std::mt19937& rng, size_t n) {
       t.kind = TaskKind::Train;
       trains.push_back(i);
     } else if (children.empty() || k < 8) {
-      t.kind = TaskKind::Fineprune;
+      t.kind = TaskKind::Defend;
       t.deps = {tasks[trains[rng() % trains.size()]].key};
       children.push_back(i);
     } else {

@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 #include "orchestrator/sharding.h"
-#include "orchestrator/sweep_expansion.h"
+#include "common/sweep_expansion.h"
 #include "tests/orchestrator/sweep_fixtures.h"
 
 namespace fineprune {

@@ -6,16 +6,17 @@
 #include <set>
 
 #include "common/error.h"
-#include "orchestrator/sweep_expansion.h"
-#include "orchestrator/task_key.h"
+#include "common/sweep_expansion.h"
+#include "common/task_key.h"
 #include "tests/orchestrator/sweep_fixtures.h"
 
 namespace fineprune {
 namespace {
 
-std::map<TaskKind, size_t> kinds(const std::vector<Task>& tasks) {
-  std::map<TaskKind, size_t> n;
-  for (const Task& t : tasks) ++n[t.kind];
+// Tasks per kind name: train, curve, or the defense's.
+std::map<std::string, size_t> kinds(const std::vector<Task>& tasks) {
+  std::map<std::string, size_t> n;
+  for (const Task& t : tasks) ++n[task_kind_name(t)];
   return n;
 }
 
@@ -23,10 +24,10 @@ TEST(SweepExpansion, CountsForFullSweep) {
   const std::vector<Task> tasks = expand_sweep(test::sweep_spec(), "v1");
   // 3 attacks x 2 seeds = 6 pairs; each: train, curve, finetune, fineprune x (stop + 2 rates).
   auto n = kinds(tasks);
-  EXPECT_EQ(n[TaskKind::Train], 6u);
-  EXPECT_EQ(n[TaskKind::Curve], 6u);
-  EXPECT_EQ(n[TaskKind::Finetune], 6u);
-  EXPECT_EQ(n[TaskKind::Fineprune], 18u);
+  EXPECT_EQ(n["train"], 6u);
+  EXPECT_EQ(n["curve"], 6u);
+  EXPECT_EQ(n["finetune"], 6u);
+  EXPECT_EQ(n["fineprune"], 18u);
   EXPECT_EQ(tasks.size(), 36u);
 }
 
@@ -40,13 +41,13 @@ TEST(SweepExpansion, TrainCountIndependentOfDefensesAndRates) {
       spec.defenses = defenses;
       spec.pruning.rates = rates;
       auto n = kinds(expand_sweep(spec, "v1"));
-      EXPECT_EQ(n[TaskKind::Train], 6u);
+      EXPECT_EQ(n["train"], 6u);
       const auto has = [&](const char* d) {
         return std::find(defenses.begin(), defenses.end(), d) != defenses.end();
       };
-      EXPECT_EQ(n[TaskKind::Curve], has("none") || has("prune") ? 6u : 0u);
-      EXPECT_EQ(n[TaskKind::Finetune], has("finetune") ? 6u : 0u);
-      EXPECT_EQ(n[TaskKind::Fineprune], has("fineprune") ? 6u * (1 + rates.size()) : 0u);
+      EXPECT_EQ(n["curve"], has("none") || has("prune") ? 6u : 0u);
+      EXPECT_EQ(n["finetune"], has("finetune") ? 6u : 0u);
+      EXPECT_EQ(n["fineprune"], has("fineprune") ? 6u * (1 + rates.size()) : 0u);
     }
   }
 }
@@ -55,14 +56,12 @@ TEST(SweepExpansion, OrderDepsAndFields) {
   const ExperimentSpec spec = test::sweep_spec();
   const std::vector<Task> tasks = expand_sweep(spec, "v1");
   // Seeds outer, attacks inner; within a pair: train, curve, finetune, fineprune stop, rates.
-  const std::vector<TaskKind> pattern = {TaskKind::Train,     TaskKind::Curve,
-                                         TaskKind::Finetune,  TaskKind::Fineprune,
-                                         TaskKind::Fineprune, TaskKind::Fineprune};
+  const std::vector<std::string> pattern = {"train", "curve", "finetune", "fineprune", "fineprune", "fineprune"};
   ASSERT_EQ(tasks.size(), 36u);
   for (size_t i = 0; i < tasks.size(); ++i) {
     const Task& t = tasks[i];
     const size_t pair = i / 6;
-    EXPECT_EQ(t.kind, pattern[i % 6]) << i;
+    EXPECT_EQ(task_kind_name(t), pattern[i % 6]) << i;
     EXPECT_EQ(t.seed, spec.seeds[pair / 3]) << i;
     EXPECT_EQ(t.attack_index, pair % 3) << i;
     EXPECT_EQ(t.attack, spec.attacks[pair % 3].name) << i;
@@ -135,10 +134,10 @@ TEST(SweepExpansion, OverridesChangeOnlyThatAttacksTasksThatUseThem) {
   const ExperimentSpec plain = test::sweep_spec();
   ASSERT_GE(plain.attacks.size(), 2u);
   const std::vector<Task> before = expand_sweep(plain, "v1");
-  const auto keys_of = [](const std::vector<Task>& tasks, const std::string& attack, TaskKind kind) {
+  const auto keys_of = [](const std::vector<Task>& tasks, const std::string& attack, const std::string& kind) {
     std::vector<std::string> keys;
     for (const Task& t : tasks) {
-      if (t.attack == attack && t.kind == kind) keys.push_back(t.key);
+      if (t.attack == attack && task_kind_name(t) == kind) keys.push_back(t.key);
     }
     return keys;
   };
@@ -150,14 +149,14 @@ TEST(SweepExpansion, OverridesChangeOnlyThatAttacksTasksThatUseThem) {
   tuned.attacks[0].pruning = plain.pruning;
   tuned.attacks[0].pruning->rates = {0.25};
   const std::vector<Task> after = expand_sweep(tuned, "v1");
-  EXPECT_EQ(keys_of(after, first, TaskKind::Train), keys_of(before, first, TaskKind::Train));
-  EXPECT_NE(keys_of(after, first, TaskKind::Finetune), keys_of(before, first, TaskKind::Finetune));
-  EXPECT_EQ(keys_of(after, first, TaskKind::Fineprune).size(), plain.seeds.size() * 2);  // stop + 0.25
+  EXPECT_EQ(keys_of(after, first, "train"), keys_of(before, first, "train"));
+  EXPECT_NE(keys_of(after, first, "finetune"), keys_of(before, first, "finetune"));
+  EXPECT_EQ(keys_of(after, first, "fineprune").size(), plain.seeds.size() * 2);  // stop + 0.25
   for (const Task& t : after) {
-    if (t.attack == first && t.kind == TaskKind::Fineprune && t.prune_mode == "rate") EXPECT_EQ(t.prune_rate, 0.25);
+    if (t.attack == first && t.defense == "fineprune" && t.prune_mode == "rate") EXPECT_EQ(t.prune_rate, 0.25);
   }
-  for (TaskKind kind : {TaskKind::Train, TaskKind::Curve, TaskKind::Finetune, TaskKind::Fineprune}) {
-    EXPECT_EQ(keys_of(after, second, kind), keys_of(before, second, kind)) << to_string(kind);
+  for (const std::string kind : {"train", "curve", "finetune", "fineprune"}) {
+    EXPECT_EQ(keys_of(after, second, kind), keys_of(before, second, kind)) << kind;
   }
   EXPECT_NE(sweep_fingerprint(tuned), sweep_fingerprint(plain));
 
@@ -166,8 +165,8 @@ TEST(SweepExpansion, OverridesChangeOnlyThatAttacksTasksThatUseThem) {
   longer.attacks[1].training = plain.training;
   longer.attacks[1].training->epochs *= 2;
   const std::vector<Task> retrained = expand_sweep(longer, "v1");
-  EXPECT_NE(keys_of(retrained, second, TaskKind::Train), keys_of(before, second, TaskKind::Train));
-  EXPECT_EQ(keys_of(retrained, first, TaskKind::Train), keys_of(before, first, TaskKind::Train));
+  EXPECT_NE(keys_of(retrained, second, "train"), keys_of(before, second, "train"));
+  EXPECT_EQ(keys_of(retrained, first, "train"), keys_of(before, first, "train"));
   for (size_t i = 0; i < retrained.size(); ++i) {
     if (retrained[i].attack == second && retrained[i].kind == TaskKind::Train) {
       EXPECT_DOUBLE_EQ(retrained[i].cost, 2 * before[i].cost);

@@ -10,9 +10,9 @@
 
 #include "common/error.h"
 #include "common/hash.h"
-#include "orchestrator/canonical_text.h"
-#include "orchestrator/sweep_expansion.h"
-#include "orchestrator/task_key.h"
+#include "common/canonical_text.h"
+#include "common/sweep_expansion.h"
+#include "common/task_key.h"
 #include "tests/orchestrator/sweep_fixtures.h"
 
 namespace fineprune {
@@ -22,7 +22,7 @@ namespace {
 std::string identity(const Task& t) {
   char rate[40];
   std::snprintf(rate, sizeof rate, "%.17g", t.prune_rate);
-  return t.attack + "/" + std::to_string(t.seed) + "/" + to_string(t.kind) + "/" + t.prune_mode +
+  return t.attack + "/" + std::to_string(t.seed) + "/" + task_kind_name(t) + "/" + t.prune_mode +
          "/" + rate;
 }
 

@@ -214,7 +214,9 @@ TEST_F(GroupTest, WholeExperimentInAGroupGivesOneRanksRows) {
           "training: {epochs: 2, batch_size: 32, lr: 0.01}\n"
           "finetune: {epochs: 1, batch_size: 64, lr: 0.01}\n"
           "attacks: [{name: badnets, trigger: {type: patch, size: 3}}]\n"
-          "pruning: {rates: [0.5]}\n",
+          "pruning: {rates: [0.5]}\n"
+          "defenses: [none, prune, finetune, fineprune, clp, anp]\n"
+          "anp: {iterations: 10, batch_size: 32}\n",
       "group.yaml");
   const SeedData data = load_seed_data(spec.data, 1);
   const AttackSpec& attack = spec.attacks[0];
@@ -225,9 +227,12 @@ TEST_F(GroupTest, WholeExperimentInAGroupGivesOneRanksRows) {
     const StepContext ctx{spec, attack, bd, 1, quiet, context};
     std::vector<CurveRow> curve;
     std::vector<ResultRow> rows = baseline_and_pruning_rows(ctx, plan, true, true, curve);
-    rows.push_back(finetune_row(ctx));
-    rows.push_back(fineprune_row(ctx, plan, stop_settings(plan).front()));
-    rows.push_back(fineprune_row(ctx, plan, rate_setting(plan, bd, 0.5)));
+    const std::function<const PruningPlan&()> plan_of = [&]() -> const PruningPlan& { return plan; };
+    rows.push_back(defense_row(ctx, "finetune", "", 0, plan_of));
+    rows.push_back(defense_row(ctx, "fineprune", "stop", spec.pruning.max_val_drops.front(), plan_of));
+    rows.push_back(defense_row(ctx, "fineprune", "rate", 0.5, plan_of));
+    // The successors: CLP and ANP run whole on every rank.
+    for (const char* d : {"clp", "anp"}) rows.push_back(defense_row(ctx, d, "", 0, plan_of));
     return rows;
   };
   const std::vector<ResultRow> alone = rows_of({});

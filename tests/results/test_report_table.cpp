@@ -267,24 +267,29 @@ TEST_F(ReportSweepTest, LaterRetryOfAFailedTaskCountsAsDone) {
   EXPECT_GT(before.tasks.size(), 0u);
 }
 
-TEST(ExpectedTasks, MirrorTheSweepExpansionRule) {
-  PruningSpec pruning;
-  pruning.rates = {0.3, 0.6};
-  const auto tasks = expected_tasks({"a", "b"}, {1, 2}, {"prune", "fineprune"}, {{"a", pruning}, {"b", pruning}});
+// The report's expected tasks are expansion's own (common/sweep_expansion.h), as it names them.
+TEST(ExpectedTasks, AreTheSweepExpansionsTasks) {
+  const auto spec_of = [](const std::string& defenses, const std::string& extra = "") {
+    return parse_experiment_spec("attacks: [{name: a}, {name: b}]\nseeds: [1, 2]\npruning: {rates: [0.3, 0.6]}\n"
+                                 "defenses: " + defenses + "\n" + extra, "sweep.yaml");
+  };
+  const auto tasks = expected_tasks(spec_of("[prune, fineprune]"));
   EXPECT_EQ(tasks.size(), 2u * 2u * (1 + 1 + 3));  // train, curve, fineprune stop + 2 rates
   EXPECT_EQ(describe_task(tasks[0]), "a seed 1: train");
   EXPECT_EQ(describe_task(tasks[2]), "a seed 1: fineprune at the stopping point (validation drop 4%)");
   EXPECT_EQ(describe_task(tasks[4]), "a seed 1: fineprune rate 0.60");
-  EXPECT_TRUE(expected_tasks({"a"}, {1}, {}, {}).empty());
-  const auto finetune_only = expected_tasks({"a"}, {1}, {"finetune"}, {{"a", pruning}});
-  ASSERT_EQ(finetune_only.size(), 2u);
+  const auto finetune_only = expected_tasks(spec_of("[finetune]"));
+  ASSERT_EQ(finetune_only.size(), 2u * 2u * 2u);
   EXPECT_EQ(finetune_only[1].kind, "finetune");
+  // A defense with settings: one task per model, named by the defense.
+  const auto clp = expected_tasks(spec_of("[none, clp]", "clp: {u: 2}\n"));
+  ASSERT_EQ(clp.size(), 2u * 2u * 3u);
+  EXPECT_EQ(describe_task(clp[2]), "a seed 1: clp");
   // Each attack its own thresholds and rates (overrides).
-  PruningSpec a, b;
-  a.rates = {0.5};
-  b.max_val_drops = {0.02, 0.1};
-  b.rates = {0.1, 0.2};
-  const auto own = expected_tasks({"a", "b"}, {1}, {"fineprune"}, {{"a", a}, {"b", b}});
+  const auto own = expected_tasks(parse_experiment_spec(
+      "attacks: [{name: a, overrides: {pruning: {rates: [0.5]}}},\n"
+      "          {name: b, overrides: {pruning: {max_val_drop: [0.02, 0.1], rates: [0.1, 0.2]}}}]\n"
+      "defenses: [fineprune]\n", "own.yaml"));
   ASSERT_EQ(own.size(), (1 + 2) + (1 + 4u));
   EXPECT_EQ(describe_task(own[4]), "b seed 1: fineprune at the stopping point (validation drop 2%)");
   EXPECT_EQ(describe_task(own[5]), "b seed 1: fineprune at the stopping point (validation drop 10%)");

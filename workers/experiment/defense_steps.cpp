@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "workers/defenses/defense_unit.h"
 #include "workers/experiment/result_rows.h"
 #include "workers/training/trainer.h"
 
@@ -30,36 +31,7 @@ RowContext row_context(const StepContext& ctx) {
 }  // namespace
 
 PruningPlan plan_pruning(const ExperimentSpec& spec, BackdooredModel& bd, const ParallelContext& parallel) {
-  const auto start = std::chrono::steady_clock::now();
-  PruningPlan plan;
-  plan.order = pruning_order(*bd.model, bd.eval.validation.x, parallel);
-  plan.curve = pruning_curve(*bd.model, bd.eval, plan.order, parallel);
-  plan.max_val_drops = spec.pruning.max_val_drops;
-  for (double drop : plan.max_val_drops) plan.stops.push_back(stopping_point(plan.curve, drop));
-  plan.stop = plan.stops.at(0);
-  plan.wall_s = seconds_since(start);
-  return plan;
-}
-
-PruneSetting stop_setting(const PruningPlan& plan, double max_val_drop) {
-  for (size_t i = 0; i < plan.max_val_drops.size(); ++i) {
-    if (plan.max_val_drops[i] != max_val_drop) continue;
-    const CurvePoint& p = plan.curve[plan.stops[i]];
-    return {"stop", p.fraction, p.pruned, max_val_drop};
-  }
-  throw Error("no stopping threshold " + std::to_string(max_val_drop) + " in this sweep's pruning.max_val_drop");
-}
-
-std::vector<PruneSetting> stop_settings(const PruningPlan& plan) {
-  std::vector<PruneSetting> out;
-  for (double drop : plan.max_val_drops) out.push_back(stop_setting(plan, drop));
-  return out;
-}
-
-PruneSetting rate_setting(const PruningPlan& plan, const BackdooredModel& bd, double rate) {
-  const int64_t k = std::min<int64_t>(channels_for_rate(bd.model->prunable_channels(), rate),
-                                      static_cast<int64_t>(plan.order.size()));
-  return {"rate", rate, k};
+  return plan_pruning(spec.pruning.max_val_drops, *bd.model, bd.eval, parallel);
 }
 
 std::vector<ResultRow> baseline_and_pruning_rows(const StepContext& ctx, const PruningPlan& plan,
@@ -72,7 +44,7 @@ std::vector<ResultRow> baseline_and_pruning_rows(const StepContext& ctx, const P
   ctx.log(ctx.attack.name + metrics_text("baseline", 0, base));
   append_curve_rows(rc, plan.curve, plan.stop, curve_rows);
   std::vector<PruneSetting> settings = stop_settings(plan);
-  for (double r : ctx.spec.pruning.rates) settings.push_back(rate_setting(plan, ctx.backdoored, r));
+  for (double r : ctx.spec.pruning.rates) settings.push_back(rate_setting(plan, *ctx.backdoored.model, r));
   if (with_prune) {
     for (const PruneSetting& s : settings) {
       rows.push_back(make_row(rc, "prune", s, plan.curve[static_cast<size_t>(s.channels)].metrics, 0, plan.wall_s));
@@ -84,33 +56,28 @@ std::vector<ResultRow> baseline_and_pruning_rows(const StepContext& ctx, const P
   return rows;
 }
 
-namespace {
-
-// Prunes a copy of the model by the first `channels` of `order`, fine-tunes it, scores it.
-std::pair<Metrics, double> fine_tuned_copy(const StepContext& ctx, const std::vector<int64_t>& order,
-                                           int64_t channels) {
+ResultRow defense_row(const StepContext& ctx, const std::string& defense, const std::string& prune_mode,
+                      double prune_value, const std::function<const PruningPlan&()>& plan) {
   const auto start = std::chrono::steady_clock::now();
-  std::shared_ptr<PrunableNet> copy = ctx.backdoored.recipe.copy_of(*ctx.backdoored.model);
-  copy->prune_channels(std::vector<int64_t>(order.begin(), order.begin() + channels));
-  train_model(*copy, ctx.backdoored.eval.validation, ctx.spec.finetune, ctx.seed + 2, ctx.context,
-              channels == 0 ? "finetune" : "fineprune");
-  return {evaluate(*copy, ctx.backdoored.eval, ctx.context.parallel), seconds_since(start)};
-}
-
-}  // namespace
-
-ResultRow finetune_row(const StepContext& ctx) {
-  const auto [m, s] = fine_tuned_copy(ctx, {}, 0);
-  ctx.log(ctx.attack.name + metrics_text("fine-tuning", 0, m));
-  return make_row(row_context(ctx), "finetune", PruneSetting{}, m,
-                  static_cast<double>(ctx.spec.finetune.epochs), s);
-}
-
-ResultRow fineprune_row(const StepContext& ctx, const PruningPlan& plan, const PruneSetting& setting) {
-  const auto [m, s] = fine_tuned_copy(ctx, plan.order, setting.channels);
-  ctx.log(ctx.attack.name + metrics_text("fine-pruning", static_cast<double>(setting.channels), m));
-  return make_row(row_context(ctx), "fineprune", setting, m, static_cast<double>(ctx.spec.finetune.epochs),
-                  s + plan.wall_s);
+  // The plan is shared by the model's tasks: its time counts once, as shared_wall_s, whichever
+  // task happens to compute it.
+  double plan_s = 0;
+  const std::function<const PruningPlan&()> timed_plan = [&]() -> const PruningPlan& {
+    const auto plan_start = std::chrono::steady_clock::now();
+    const PruningPlan& p = plan();
+    plan_s += seconds_since(plan_start);
+    return p;
+  };
+  const std::map<std::string, double> settings = settings_of(ctx.spec, defense);
+  const LogFn log = [&](const std::string& line) { ctx.log(ctx.attack.name + ": " + line); };
+  const DefenseInput in{ctx.spec, settings, *ctx.backdoored.model, ctx.backdoored.recipe,
+                        ctx.backdoored.eval.validation, prune_mode, prune_value, timed_plan, ctx.seed,
+                        ctx.context, log};
+  const DefenseOutput out = defense_step(defense)(in);
+  const Metrics m = evaluate(*out.model, ctx.backdoored.eval, ctx.context.parallel);
+  ctx.log(ctx.attack.name + metrics_text(defense.c_str(), static_cast<double>(out.setting.channels), m));
+  return make_row(row_context(ctx), defense, out.setting, m, out.finetune_epochs,
+                  seconds_since(start) - plan_s + out.shared_wall_s, out.total_channels);
 }
 
 }  // namespace fineprune

@@ -1,35 +1,21 @@
 // The defenses applied to one backdoored model, as separate steps: the baseline and pruning curve,
-// fine-tuning, and fine-pruning at one setting. `fineprune experiment` runs them in sequence; a
+// and any other defense's step (at one pruning setting, where it takes them). `fineprune experiment` runs them in sequence; a
 // sweep runs each as its own task (common/task.h) on whichever worker holds the model.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
-#include "workers/defenses/pruning.h"
+#include "workers/defenses/pruning_plan.h"
 #include "workers/experiment/experiment_runner.h"
 #include "workers/experiment/result_rows.h"
 
 namespace fineprune {
 
-// The pruning order on the validation set, the curve and its stopping points.
-struct PruningPlan {
-  std::vector<int64_t> order;
-  std::vector<CurvePoint> curve;
-  std::vector<double> max_val_drops;  // the spec's stopping thresholds, in its order
-  std::vector<size_t> stops;          // the curve point each threshold stops at
-  size_t stop = 0;                    // stops[0], the one marked on the curve
-  double wall_s = 0;
-};
-
+// The model's pruning plan on its validation set (workers/defenses/pruning_plan.h).
 PruningPlan plan_pruning(const ExperimentSpec& spec, BackdooredModel& backdoored,
                          const ParallelContext& parallel = {});
-
-// The stopping point of threshold `max_val_drop`, one of the plan's (Error otherwise).
-PruneSetting stop_setting(const PruningPlan& plan, double max_val_drop);
-// Every threshold's stopping point, in the spec's order.
-std::vector<PruneSetting> stop_settings(const PruningPlan& plan);
-PruneSetting rate_setting(const PruningPlan& plan, const BackdooredModel& backdoored, double rate);
 
 struct StepContext {
   const ExperimentSpec& spec;
@@ -46,10 +32,10 @@ std::vector<ResultRow> baseline_and_pruning_rows(const StepContext& ctx, const P
                                                  bool with_none, bool with_prune,
                                                  std::vector<CurveRow>& curve_rows);
 
-// Fine-tunes a copy of the unpruned model on the validation set.
-ResultRow finetune_row(const StepContext& ctx);
-
-// Prunes a copy to `setting`, then fine-tunes it.
-ResultRow fineprune_row(const StepContext& ctx, const PruningPlan& plan, const PruneSetting& setting);
+// The row of `defense` (a catalog defense with its own task: finetune, fineprune, clp, ...): its
+// step (workers/defenses/<name>.cpp) on the model, at `prune_mode` and `prune_value` where it runs
+// per pruning setting; the defended model scored. `plan` gives the model's pruning plan.
+ResultRow defense_row(const StepContext& ctx, const std::string& defense, const std::string& prune_mode,
+                      double prune_value, const std::function<const PruningPlan&()>& plan);
 
 }  // namespace fineprune

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "common/defense_catalog.h"
 #include "workers/attacks/poisoning.h"
 #include "workers/data/image_set.h"
 #include "workers/experiment/pruning_aware_attack.h"
@@ -88,11 +89,17 @@ std::vector<ResultRow> run_defenses(const ExperimentSpec& spec, const AttackSpec
   };
   const StepContext ctx{spec, attack, bd, seed, log};
   const PruningPlan plan = plan_pruning(spec, bd);
+  const std::function<const PruningPlan&()> plan_of_model = [&]() -> const PruningPlan& { return plan; };
   std::vector<ResultRow> rows = baseline_and_pruning_rows(ctx, plan, has("none"), has("prune"), curve_rows);
-  if (has("finetune")) rows.push_back(finetune_row(ctx));
-  if (has("fineprune")) {
-    for (const PruneSetting& stop : stop_settings(plan)) rows.push_back(fineprune_row(ctx, plan, stop));
-    for (double r : spec.pruning.rates) rows.push_back(fineprune_row(ctx, plan, rate_setting(plan, bd, r)));
+  // Every other listed defense, in catalog order, as a sweep's tasks run them.
+  for (const DefenseInfo& info : defense_catalog()) {
+    if (info.tasks == DefenseTasks::Curve || !has(info.name.c_str())) continue;
+    if (!info.per_prune_setting) {
+      rows.push_back(defense_row(ctx, info.name, "", 0, plan_of_model));
+      continue;
+    }
+    for (double drop : spec.pruning.max_val_drops) rows.push_back(defense_row(ctx, info.name, "stop", drop, plan_of_model));
+    for (double r : spec.pruning.rates) rows.push_back(defense_row(ctx, info.name, "rate", r, plan_of_model));
   }
   return rows;
 }

@@ -14,7 +14,7 @@ std::string dataset_label(const DataSpec& data) {
 }
 
 ResultRow make_row(const RowContext& ctx, const std::string& defense, const PruneSetting& setting,
-                   const Metrics& m, double finetune_epochs, double wall_s) {
+                   const Metrics& m, double finetune_epochs, double wall_s, int64_t total_channels) {
   ResultRow r;
   r.attack = ctx.attack.name;
   r.trigger = ctx.attack.trigger.type;
@@ -27,7 +27,7 @@ ResultRow make_row(const RowContext& ctx, const std::string& defense, const Prun
   r.prune_rate = setting.rate;
   r.stop_drop = setting.stop_drop;
   r.pruned_channels = setting.channels;
-  r.total_channels = ctx.backdoored.model->prunable_channels();
+  r.total_channels = total_channels > 0 ? total_channels : ctx.backdoored.model->prunable_channels();
   r.seed = static_cast<int64_t>(ctx.seed);
   r.clean_acc = m.clean_acc;
   r.asr = m.asr;

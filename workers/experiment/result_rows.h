@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "workers/defenses/pruning.h"
+#include "workers/defenses/pruning_plan.h"
 #include "workers/experiment/experiment_runner.h"
 
 namespace fineprune {
@@ -16,17 +16,10 @@ struct RowContext {
   uint64_t seed;
 };
 
-// One pruning setting: a stopping point ("stop"), a fixed rate ("rate"), or none ("none").
-struct PruneSetting {
-  std::string mode = "none";
-  double rate = 0;       // requested rate, or the fraction reached at the stopping point
-  int64_t channels = 0;  // how many channels it prunes
-  double stop_drop = 0;  // "stop": the threshold it stopped at
-};
-
-// A row of `defense` at `setting` (its mode, rate, channels and threshold go into the row).
+// A row of `defense` at `setting` (its mode, rate, channels and threshold go into the row), of
+// `total_channels` (0: the prunable layer's).
 ResultRow make_row(const RowContext& ctx, const std::string& defense, const PruneSetting& setting,
-                   const Metrics& m, double finetune_epochs, double wall_s);
+                   const Metrics& m, double finetune_epochs, double wall_s, int64_t total_channels = 0);
 
 void append_curve_rows(const RowContext& ctx, const std::vector<CurvePoint>& curve, size_t stop,
                        std::vector<CurveRow>& out);

@@ -34,6 +34,12 @@ torch::Tensor PrunableNet::forward(const torch::Tensor& x) {
   return head_rest(head_affine(trunk(x)));
 }
 
+torch::Tensor PrunableNet::forward_with_features(const torch::Tensor& x, std::vector<torch::Tensor>& features) {
+  const TrunkOutput t = trunk(x);
+  features.push_back(t.act);
+  return head_rest(head_affine(t));
+}
+
 std::vector<int64_t> PrunableNet::pruned_channels() const {
   std::vector<int64_t> out;
   auto m = mask_.accessor<float, 1>();

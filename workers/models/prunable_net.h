@@ -35,6 +35,13 @@ class PrunableNet : public torch::nn::Module {
   torch::Tensor channel_term(const torch::Tensor& act, int64_t c);
   virtual torch::Tensor head_rest(const torch::Tensor& z) = 0;
   torch::Tensor forward(const torch::Tensor& x);
+  // forward(x), and the feature maps attention distillation (NAD) compares, low to high, in
+  // `features`: by default the prunable activation alone; a net with stages lists one per stage
+  // (small_cnn: its three convs' activations before the head's pooling).
+  virtual torch::Tensor forward_with_features(const torch::Tensor& x, std::vector<torch::Tensor>& features);
+  // The prunable convolution and the BatchNorm after it (null where there is none).
+  torch::nn::Conv2d last_conv() { return prunable_conv(); }
+  torch::nn::BatchNorm2d last_bn() { return prunable_bn(); }
 
   const std::string& model_name() const { return name_; }
   int64_t prunable_channels() const { return channels_; }

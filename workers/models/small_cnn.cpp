@@ -35,15 +35,29 @@ SmallCnn::SmallCnn(ImageShape in, int64_t num_classes, std::vector<int64_t> widt
   fc2_ = register_module("fc2", nn::Linear(hidden, num_classes));
 }
 
-TrunkOutput SmallCnn::trunk_raw(const torch::Tensor& x) {
+std::vector<torch::Tensor> SmallCnn::conv_activations(const torch::Tensor& x) {
   // Pooling before the ReLU gives the same values (max and ReLU commute) on a quarter of the
   // elements: about 20% faster training on CPU.
-  torch::Tensor h = torch::relu(torch::max_pool2d(conv1_->forward(x), 2));
-  h = torch::relu(torch::max_pool2d(conv2_->forward(h), 2));
-  torch::Tensor act = torch::relu(conv3_->forward(h));
-  if (head_ == SmallCnnHead::kGlobalPool) act = torch::adaptive_avg_pool2d(act, {1, 1});
-  if (head_ == SmallCnnHead::kMaxPool) act = torch::max_pool2d(act, 2);
-  return {act, {}};
+  torch::Tensor h1 = torch::relu(torch::max_pool2d(conv1_->forward(x), 2));
+  torch::Tensor h2 = torch::relu(torch::max_pool2d(conv2_->forward(h1), 2));
+  return {h1, h2, torch::relu(conv3_->forward(h2))};
+}
+
+torch::Tensor SmallCnn::pooled_for_head(const torch::Tensor& act) const {
+  if (head_ == SmallCnnHead::kGlobalPool) return torch::adaptive_avg_pool2d(act, {1, 1});
+  if (head_ == SmallCnnHead::kMaxPool) return torch::max_pool2d(act, 2);
+  return act;
+}
+
+TrunkOutput SmallCnn::trunk_raw(const torch::Tensor& x) {
+  return {pooled_for_head(conv_activations(x).back()), {}};
+}
+
+torch::Tensor SmallCnn::forward_with_features(const torch::Tensor& x, std::vector<torch::Tensor>& features) {
+  std::vector<torch::Tensor> acts = conv_activations(x);
+  acts.back() = acts.back() * channel_mask().view({1, -1, 1, 1});  // as trunk() masks it
+  features.insert(features.end(), acts.begin(), acts.end());
+  return head_rest(head_affine({pooled_for_head(acts.back()), {}}));
 }
 
 torch::Tensor SmallCnn::head_rest(const torch::Tensor& z) {

@@ -34,6 +34,9 @@ class SmallCnn : public PrunableNet {
   SmallCnn(ImageShape in, int64_t num_classes, std::vector<int64_t> widths, int64_t hidden,
            SmallCnnHead head = SmallCnnHead::kFlatten);
   torch::Tensor head_rest(const torch::Tensor& z) override;
+  // Features: the first two convs' pooled activations (14x14, 7x7 on 28x28 images) and the
+  // prunable conv's (7x7, masked), before the head pools it.
+  torch::Tensor forward_with_features(const torch::Tensor& x, std::vector<torch::Tensor>& features) override;
 
  protected:
   TrunkOutput trunk_raw(const torch::Tensor& x) override;
@@ -41,6 +44,9 @@ class SmallCnn : public PrunableNet {
   torch::nn::Conv2d prunable_conv() override { return conv3_; }
 
  private:
+  // conv1-3's activations, the last before the head's pooling and unmasked.
+  std::vector<torch::Tensor> conv_activations(const torch::Tensor& x);
+  torch::Tensor pooled_for_head(const torch::Tensor& act) const;
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
   SmallCnnHead head_ = SmallCnnHead::kFlatten;

@@ -107,7 +107,7 @@ const PruningPlan& TaskExecutor::plan_for(const ExperimentSpec& spec, const std:
 }
 
 void TaskExecutor::maybe_fail(const Task& task, int attempt, bool late) const {
-  if (fault_.kind.empty() || fault_.kind != to_string(task.kind) || attempt > fault_.attempts) return;
+  if (fault_.kind.empty() || fault_.kind != task_kind_name(task) || attempt > fault_.attempts) return;
   if (fault_.late != late || (fault_.rank >= 0 && fault_.rank != parallel_.rank())) return;
   throw Error("injected failure (test option) in attempt " + std::to_string(attempt));
 }
@@ -154,14 +154,11 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
     case TaskKind::Curve:
       out.results = baseline_and_pruning_rows(ctx, plan_for(spec, train_key, bd), has("none"), has("prune"), out.curves);
       break;
-    case TaskKind::Finetune:
-      out.results.push_back(finetune_row(ctx));
-      break;
-    case TaskKind::Fineprune: {
-      const PruningPlan& plan = plan_for(spec, train_key, bd);
-      const PruneSetting setting =
-          task.prune_mode == "stop" ? stop_setting(plan, task.prune_rate) : rate_setting(plan, bd, task.prune_rate);
-      out.results.push_back(fineprune_row(ctx, plan, setting));
+    case TaskKind::Defend: {
+      const std::function<const PruningPlan&()> plan = [&]() -> const PruningPlan& {
+        return plan_for(spec, train_key, bd);
+      };
+      out.results.push_back(defense_row(ctx, task.defense, task.prune_mode, task.prune_rate, plan));
       break;
     }
   }

@@ -38,7 +38,8 @@ torch::Tensor channels_last(const torch::Tensor& x) {
 // backpropagates its shard's sum / B and the gradients are summed over the group: the gradient
 // of the same mean (parallel_context.h). A rank whose shard is empty still joins the sums.
 double train_step(PrunableNet& model, torch::optim::SGD& optimizer, const TensorSet& data,
-                  const torch::Tensor& batch, const ParallelContext& parallel, GradientBuckets* buckets) {
+                  const torch::Tensor& batch, const ParallelContext& parallel, GradientBuckets* buckets,
+                  const BatchLoss& batch_loss) {
   namespace F = torch::nn::functional;
   optimizer.zero_grad();
   const auto [lo, hi] = shard_range(batch.size(0), parallel.rank(), parallel.size());
@@ -48,7 +49,8 @@ double train_step(PrunableNet& model, torch::optim::SGD& optimizer, const Tensor
     const torch::Tensor x = channels_last(data.x.index_select(0, idx)).to(parallel.device);
     const torch::Tensor y = data.y.index_select(0, idx).to(parallel.device);
     const torch::Tensor loss =
-        parallel.distributed()
+        batch_loss ? batch_loss(model, x, y, batch.size(0))
+        : parallel.distributed()
             ? F::cross_entropy(model.forward(x), y, F::CrossEntropyFuncOptions().reduction(torch::kSum)) /
                   static_cast<double>(batch.size(0))
             : F::cross_entropy(model.forward(x), y);
@@ -73,7 +75,8 @@ bool group_stop_requested(const ParallelContext& parallel) {
 }  // namespace
 
 TrainStats train_model(PrunableNet& model, const TensorSet& data, const TrainSpec& spec,
-                       uint64_t seed, const ExecutionContext& context, const std::string& phase) {
+                       uint64_t seed, const ExecutionContext& context, const std::string& phase,
+                       const BatchLoss& loss) {
   TrainStats stats;
   const auto start = std::chrono::steady_clock::now();
   const int64_t n = data.size();
@@ -100,7 +103,7 @@ TrainStats train_model(PrunableNet& model, const TensorSet& data, const TrainSpe
     int64_t batches = 0;
     for (int64_t begin = 0; begin < n; begin += spec.batch_size) {
       const torch::Tensor batch = order.slice(0, begin, std::min(n, begin + spec.batch_size));
-      const double value = train_step(model, optimizer, data, batch, parallel, buckets.get());
+      const double value = train_step(model, optimizer, data, batch, parallel, buckets.get(), loss);
       if (has_pruned) model.enforce_mask();
       if (!std::isfinite(value)) {
         throw Error("training diverged: loss is " + std::to_string(value) + " at epoch " +

@@ -36,9 +36,15 @@ struct TrainStats {
 // (by rank 0) and a run finds it there and continues after its last epoch (a finished one just
 // loads its result); when a stop was requested (common/stop_request.h, on any rank of the
 // group) it throws TaskInterrupted after saving.
+//
+// `loss` replaces the cross-entropy: given the model, this rank's images and labels of a batch
+// and the whole batch's size B, it returns their share of the batch's mean loss (their summed
+// loss / B), so that the shares of a group add up to the mean.
+using BatchLoss = std::function<torch::Tensor(PrunableNet& model, const torch::Tensor& x, const torch::Tensor& y,
+                                              int64_t batch_size)>;
 TrainStats train_model(PrunableNet& model, const TensorSet& data, const TrainSpec& spec,
                        uint64_t seed, const ExecutionContext& context = {},
-                       const std::string& phase = "train");
+                       const std::string& phase = "train", const BatchLoss& loss = nullptr);
 
 // Predicted labels for x, in eval mode, without gradients, in batches. With a group, each rank
 // predicts its shard and all get the whole (parallel_context.h).

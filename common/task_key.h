@@ -11,9 +11,12 @@
 //              curve), which of the "none" and "prune" rows it emits, and the fixed rates (in
 //              file order) and the other thresholds only when it emits "prune" rows (a row per
 //              rate and per stop).
-//   finetune:  the train key, the finetune spec, asr_counts.
-//   fineprune: the train key, the finetune spec, asr_counts, the prune mode, and
-//              its threshold (pruning.max_val_drop) for "stop" or the rate for "rate".
+//   a defense (finetune, fineprune, clp, ...; common/defense_catalog.h): its name, the train key,
+//              asr_counts, the finetune spec if the defense fine-tunes, the prune mode and its
+//              threshold (pruning.max_val_drop) for "stop" or the rate for "rate" if it runs once
+//              per pruning setting, and each of its settings (the file's section over the
+//              defaults). finetune and fineprune have no settings: their keys read as they
+//              always did.
 // The defense keys take the spec as it applies to the task's attack (spec_for_attack: its
 // finetune and pruning overrides). The train key folds in the version, data, model, training,
 // attack and seed, so every defense key changes with them too. Never in a key: the attack's position in the list, other attacks or
@@ -39,16 +42,23 @@ std::string finetune_key_text(const ExperimentSpec& spec, const std::string& tra
 std::string fineprune_key_text(const ExperimentSpec& spec, const std::string& train_key,
                                const std::string& prune_mode, double rate);
 
+// A defense task's text: `defense` is a catalog name whose rows are its own task's (not none or
+// prune); prune_mode/rate as for fineprune where it runs per pruning setting, else ignored.
+std::string defense_key_text(const ExperimentSpec& spec, const std::string& train_key,
+                             const std::string& defense, const std::string& prune_mode, double rate);
+
 std::string train_key(const ExperimentSpec& spec, const AttackSpec& attack, int64_t seed,
                       const std::string& program_version);
 std::string curve_key(const ExperimentSpec& spec, const std::string& train_key);
 std::string finetune_key(const ExperimentSpec& spec, const std::string& train_key);
 std::string fineprune_key(const ExperimentSpec& spec, const std::string& train_key,
                           const std::string& prune_mode, double rate);
+std::string defense_key(const ExperimentSpec& spec, const std::string& train_key, const std::string& defense,
+                        const std::string& prune_mode, double rate);
 
 // sha256 of the whole sweep as it bears on the output: name, data, model (or every entry of
 // `models`, in order, labels included), training, every
-// attack in order, defenses in order, pruning, finetune, asr_counts, seeds in order. Leaves out
+// attack in order, defenses in order, pruning, finetune, asr_counts, seeds in order, and the settings of listed defenses that take any. Leaves out
 // only what cannot change a result or the set of rows: threads, the file's path, its text
 // (comments, formatting). Two runs aimed at one output file must agree on it.
 std::string sweep_fingerprint(const ExperimentSpec& spec);

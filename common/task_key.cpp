@@ -1,11 +1,12 @@
 // Content keys of tasks and the sweep fingerprint (what each covers: see task_key.h).
-#include "orchestrator/task_key.h"
+#include "common/task_key.h"
 
 #include <algorithm>
 
+#include "common/defense_catalog.h"
 #include "common/error.h"
 #include "common/hash.h"
-#include "orchestrator/canonical_text.h"
+#include "common/canonical_text.h"
 #include "common/task.h"
 
 namespace fineprune {
@@ -16,9 +17,9 @@ bool has_defense(const ExperimentSpec& spec, const char* name) {
   return std::find(spec.defenses.begin(), spec.defenses.end(), name) != spec.defenses.end();
 }
 
-CanonicalText defense_text(TaskKind kind, const std::string& train_key) {
+CanonicalText curve_text(const std::string& train_key) {
   CanonicalText t;
-  t.add("kind", to_string(kind));
+  t.add("kind", "curve");
   t.add("train_key", train_key);
   return t;
 }
@@ -39,7 +40,7 @@ std::string train_key_text(const ExperimentSpec& spec, const AttackSpec& attack,
 }
 
 std::string curve_key_text(const ExperimentSpec& spec, const std::string& train_key) {
-  CanonicalText t = defense_text(TaskKind::Curve, train_key);
+  CanonicalText t = curve_text(train_key);
   t.add("asr_counts", spec.asr_counts);
   const std::vector<double>& drops = spec.pruning.max_val_drops;
   t.add("pruning.max_val_drop", drops.front());  // the curve's stop mark
@@ -54,27 +55,39 @@ std::string curve_key_text(const ExperimentSpec& spec, const std::string& train_
   return t.str();
 }
 
-std::string finetune_key_text(const ExperimentSpec& spec, const std::string& train_key) {
-  CanonicalText t = defense_text(TaskKind::Finetune, train_key);
+std::string defense_key_text(const ExperimentSpec& spec, const std::string& train_key,
+                             const std::string& defense, const std::string& prune_mode, double rate) {
+  const DefenseInfo& info = defense_info(defense);
+  if (info.tasks == DefenseTasks::Curve) {
+    throw Error("defense_key: '" + defense + "' rows come from the curve task (curve_key)");
+  }
+  CanonicalText t;
+  t.add("kind", defense);
+  t.add("train_key", train_key);
   t.add("asr_counts", spec.asr_counts);
-  add_train(t, "finetune", spec.finetune);
+  if (info.fine_tunes) add_train(t, "finetune", spec.finetune);
+  if (info.per_prune_setting) {
+    t.add("prune_mode", prune_mode);
+    if (prune_mode == "stop") {
+      t.add("pruning.max_val_drop", rate);  // the threshold this stop task stops at
+    } else if (prune_mode == "rate") {
+      t.add("prune_rate", rate);
+    } else {
+      throw Error("defense_key: " + defense + "'s prune_mode must be 'stop' or 'rate', got '" + prune_mode + "'");
+    }
+  }
+  const std::map<std::string, double> settings = settings_of(spec, defense);
+  for (const DefenseSetting& s : info.settings) t.add(defense + "." + s.name, settings.at(s.name));
   return t.str();
+}
+
+std::string finetune_key_text(const ExperimentSpec& spec, const std::string& train_key) {
+  return defense_key_text(spec, train_key, "finetune", "", 0);
 }
 
 std::string fineprune_key_text(const ExperimentSpec& spec, const std::string& train_key,
                                const std::string& prune_mode, double rate) {
-  CanonicalText t = defense_text(TaskKind::Fineprune, train_key);
-  t.add("asr_counts", spec.asr_counts);
-  add_train(t, "finetune", spec.finetune);
-  t.add("prune_mode", prune_mode);
-  if (prune_mode == "stop") {
-    t.add("pruning.max_val_drop", rate);  // the threshold this stop task stops at
-  } else if (prune_mode == "rate") {
-    t.add("prune_rate", rate);
-  } else {
-    throw Error("fineprune_key: prune_mode must be 'stop' or 'rate', got '" + prune_mode + "'");
-  }
-  return t.str();
+  return defense_key_text(spec, train_key, "fineprune", prune_mode, rate);
 }
 
 std::string train_key(const ExperimentSpec& spec, const AttackSpec& attack, int64_t seed,
@@ -93,6 +106,11 @@ std::string finetune_key(const ExperimentSpec& spec, const std::string& train_ke
 std::string fineprune_key(const ExperimentSpec& spec, const std::string& train_key,
                           const std::string& prune_mode, double rate) {
   return sha256_hex(fineprune_key_text(spec, train_key, prune_mode, rate));
+}
+
+std::string defense_key(const ExperimentSpec& spec, const std::string& train_key, const std::string& defense,
+                        const std::string& prune_mode, double rate) {
+  return sha256_hex(defense_key_text(spec, train_key, defense, prune_mode, rate));
 }
 
 std::string sweep_fingerprint(const ExperimentSpec& spec) {
@@ -121,6 +139,10 @@ std::string sweep_fingerprint(const ExperimentSpec& spec) {
     if (a.pruning) add_pruning(t, at + ".overrides.pruning", *a.pruning);
   }
   t.add("defenses", spec.defenses);
+  // Only where a listed defense takes settings, so that other files keep their fingerprint.
+  for (const auto& [defense, values] : spec.defense_settings) {
+    for (const auto& [name, value] : values) t.add("defense_settings." + defense + "." + name, value);
+  }
   add_pruning(t, "pruning", spec.pruning);
   add_train(t, "finetune", spec.finetune);
   t.add("asr_counts", spec.asr_counts);

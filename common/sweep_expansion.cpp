@@ -1,18 +1,19 @@
 // Sweep file -> task graph (order, dependencies and cost estimates: see sweep_expansion.h).
-#include "orchestrator/sweep_expansion.h"
+#include "common/sweep_expansion.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <unordered_set>
 
+#include "common/defense_catalog.h"
 #include "common/error.h"
-#include "orchestrator/task_key.h"
+#include "common/task_key.h"
 
 namespace fineprune {
 
 namespace {
 
-bool has_defense(const ExperimentSpec& spec, const char* name) {
+bool has_defense(const ExperimentSpec& spec, const std::string& name) {
   return std::find(spec.defenses.begin(), spec.defenses.end(), name) != spec.defenses.end();
 }
 
@@ -24,6 +25,11 @@ double train_cost(const ExperimentSpec& spec, const AttackSpec& attack) {
     epochs += static_cast<double>(clean);
   }
   return epochs * estimated_training_images(spec.data);
+}
+
+// Image-epochs of a defense task: its descriptor's estimate in passes over the validation set.
+double defense_cost(const ExperimentSpec& spec, const DefenseInfo& info, double validation) {
+  return info.cost_passes(settings_of(spec, info.name), spec.finetune.epochs, validation) * validation;
 }
 
 }  // namespace
@@ -43,10 +49,19 @@ double estimated_training_images(const DataSpec& data) {
 }
 
 std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& program_version) {
-  const bool curve = has_defense(spec, "none") || has_defense(spec, "prune");
-  const bool finetune = has_defense(spec, "finetune");
-  const bool fineprune = has_defense(spec, "fineprune");
-  if (!curve && !finetune && !fineprune) return {};
+  // The listed defenses in catalog order: the curve task first (if none or prune is listed),
+  // then each other defense's tasks.
+  bool curve = false;
+  std::vector<const DefenseInfo*> own_tasks;
+  for (const DefenseInfo& info : defense_catalog()) {
+    if (!has_defense(spec, info.name)) continue;
+    if (info.tasks == DefenseTasks::Curve) {
+      curve = true;
+    } else {
+      own_tasks.push_back(&info);
+    }
+  }
+  if (!curve && own_tasks.empty()) return {};
 
   const double validation = static_cast<double>(spec.data.validation_size);
   // Each (model, attack) pair's tasks are keyed and costed with its own settings: that model,
@@ -64,7 +79,6 @@ std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& pr
       for (size_t a = 0; a < spec.attacks.size(); ++a) {
         const AttackSpec& attack = spec.attacks[a];
         const ExperimentSpec& as = pair_specs[m][a];
-        const double tune_cost = static_cast<double>(as.finetune.epochs) * validation;
         Task base;
         base.model_index = m;
         base.model = model_label(models[m]);
@@ -86,27 +100,26 @@ std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& pr
           t.cost = validation;
           tasks.push_back(std::move(t));
         }
-        if (finetune) {
+        for (const DefenseInfo* info : own_tasks) {
           Task t = base;
-          t.kind = TaskKind::Finetune;
-          t.key = finetune_key(as, train.key);
-          t.cost = tune_cost;
-          tasks.push_back(std::move(t));
-        }
-        if (fineprune) {
-          Task t = base;
-          t.kind = TaskKind::Fineprune;
-          t.cost = tune_cost;
+          t.kind = TaskKind::Defend;
+          t.defense = info->name;
+          t.cost = defense_cost(as, *info, validation);
+          if (!info->per_prune_setting) {
+            t.key = defense_key(as, train.key, info->name, "", 0);
+            tasks.push_back(std::move(t));
+            continue;
+          }
           for (double drop : as.pruning.max_val_drops) {
             t.prune_mode = "stop";
             t.prune_rate = drop;  // a stop task's "rate" is its threshold
-            t.key = fineprune_key(as, train.key, "stop", drop);
+            t.key = defense_key(as, train.key, info->name, "stop", drop);
             tasks.push_back(t);
           }
           for (double r : as.pruning.rates) {
             t.prune_mode = "rate";
             t.prune_rate = r;
-            t.key = fineprune_key(as, train.key, "rate", r);
+            t.key = defense_key(as, train.key, info->name, "rate", r);
             tasks.push_back(t);
           }
         }
@@ -118,7 +131,7 @@ std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& pr
   seen.reserve(tasks.size());
   for (const Task& t : tasks) {
     if (!seen.insert(t.key).second) {
-      throw Error("expand_sweep: two tasks share the key " + t.key + " (" + to_string(t.kind) +
+      throw Error("expand_sweep: two tasks share the key " + t.key + " (" + task_kind_name(t) +
                   ", model '" + t.model + "', attack '" + t.attack + "', seed " + std::to_string(t.seed) +
                   "): the sweep repeats an attack or a seed");
     }

@@ -1,5 +1,5 @@
 // Canonical text of spec values (see canonical_text.h for the format).
-#include "orchestrator/canonical_text.h"
+#include "common/canonical_text.h"
 
 #include <cstdio>
 
