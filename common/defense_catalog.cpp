@@ -35,6 +35,15 @@ const std::vector<DefenseInfo> kCatalog = {
       {"threshold", 0.2, 0, 1, false, "prune neurons whose mask ends at or below this"}},
      "adversarial neuron pruning (Wu and Wang 2021)",
      [](const Settings& s, int64_t, double n) { return 1 + 3 * s.at("iterations") * s.at("batch_size") / std::max(1.0, n); }},
+    {"nad", T::Own, false, true, true,
+     {{"teacher_epochs", 10, 0, 1000, true, "epochs fine-tuning the teacher (cross-entropy only)"},
+      {"epochs", 20, 1, 1000, true, "epochs training the student with attention distillation"},
+      {"beta_low", 500, 0, 1e6, false, "weight of the first attention map"},
+      {"beta_mid", 1000, 0, 1e6, false, "weight of the second attention map"},
+      {"beta_high", 1000, 0, 1e6, false, "weight of the last attention map (the prunable layer)"},
+      {"p", 2, 1, 8, false, "attention map exponent"}},
+     "neural attention distillation (Li et al. 2021)",
+     [](const Settings& s, int64_t, double) { return 1 + s.at("teacher_epochs") + 2 * s.at("epochs"); }},
 };
 
 }  // namespace
