@@ -37,7 +37,7 @@ std::vector<std::string> config_files() {
 TEST(Configs, TheShippedOnesAreThere) {
   std::vector<std::string> names;
   for (const std::string& f : config_files()) names.push_back(fs::path(f).filename().string());
-  EXPECT_EQ(names, (std::vector<std::string>{"cifar10-preact-resnet18.yaml",
+  EXPECT_EQ(names, (std::vector<std::string>{"cifar10-preact-resnet18.yaml", "fmnist-defenses.yaml",
                                              "fmnist-demo.yaml", "fmnist-experiment.yaml",
                                              "fmnist-paper.yaml", "fmnist-where-fp-works.yaml",
                                              "youtube-faces-deepid.yaml"}));

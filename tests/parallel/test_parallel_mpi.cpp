@@ -215,8 +215,9 @@ TEST_F(GroupTest, WholeExperimentInAGroupGivesOneRanksRows) {
           "finetune: {epochs: 1, batch_size: 64, lr: 0.01}\n"
           "attacks: [{name: badnets, trigger: {type: patch, size: 3}}]\n"
           "pruning: {rates: [0.5]}\n"
-          "defenses: [none, prune, finetune, fineprune, clp, anp]\n"
-          "anp: {iterations: 10, batch_size: 32}\n",
+          "defenses: [none, prune, finetune, fineprune, clp, anp, nad]\n"
+          "anp: {iterations: 10, batch_size: 32}\n"
+          "nad: {teacher_epochs: 1, epochs: 1}\n",
       "group.yaml");
   const SeedData data = load_seed_data(spec.data, 1);
   const AttackSpec& attack = spec.attacks[0];
@@ -231,8 +232,8 @@ TEST_F(GroupTest, WholeExperimentInAGroupGivesOneRanksRows) {
     rows.push_back(defense_row(ctx, "finetune", "", 0, plan_of));
     rows.push_back(defense_row(ctx, "fineprune", "stop", spec.pruning.max_val_drops.front(), plan_of));
     rows.push_back(defense_row(ctx, "fineprune", "rate", 0.5, plan_of));
-    // The successors: CLP and ANP run whole on every rank.
-    for (const char* d : {"clp", "anp"}) rows.push_back(defense_row(ctx, d, "", 0, plan_of));
+    // The successors: CLP and ANP run whole on every rank, NAD trains data-parallel.
+    for (const char* d : {"clp", "anp", "nad"}) rows.push_back(defense_row(ctx, d, "", 0, plan_of));
     return rows;
   };
   const std::vector<ResultRow> alone = rows_of({});
