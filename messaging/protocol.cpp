@@ -76,21 +76,10 @@ struct Reader {
   void field(int32_t& v) { v = static_cast<int32_t>(std::strtol(take().c_str(), nullptr, 10)); }
 };
 
+// A row travels as its table's columns, in order (results/result_tables.h, visit_columns).
 template <class R, class V>
 void visit(R& r, V& v) {
-  v.field(r.attack); v.field(r.trigger); v.field(r.target_mode); v.field(r.target_label);
-  v.field(r.poison_rate); v.field(r.pruning_aware); v.field(r.defense); v.field(r.prune_mode);
-  v.field(r.prune_rate); v.field(r.stop_drop); v.field(r.pruned_channels); v.field(r.total_channels); v.field(r.seed);
-  v.field(r.clean_acc); v.field(r.asr); v.field(r.robust_acc); v.field(r.val_acc);
-  v.field(r.asr_counts); v.field(r.finetune_epochs); v.field(r.wall_s); v.field(r.train_wall_s);
-  v.field(r.model); v.field(r.dataset); v.field(r.key);
-}
-
-template <class V>
-void visit_curve(CurveRow& r, V& v) {
-  v.field(r.attack); v.field(r.model); v.field(r.seed); v.field(r.channels_pruned); v.field(r.fraction);
-  v.field(r.val_acc); v.field(r.clean_acc); v.field(r.asr); v.field(r.robust_acc); v.field(r.is_stop);
-  v.field(r.key);
+  visit_columns(r, [&v](const char*, auto& value, size_t) { v.field(value); });
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -164,7 +153,7 @@ std::string encode_outcome(const TaskOutcome& o) {
   }
   for (CurveRow row : o.curves) {
     Writer w;
-    visit_curve(row, w);
+    visit(row, w);
     text += w.line + "\n";
   }
   return text;
@@ -196,7 +185,7 @@ TaskOutcome decode_outcome(const std::string& text) {
   for (int64_t i = 0; i < curves; ++i) {
     Reader r(lines[static_cast<size_t>(1 + results + i)]);
     CurveRow row;
-    visit_curve(row, r);
+    visit(row, r);
     o.curves.push_back(row);
   }
   return o;

@@ -18,6 +18,7 @@ using results_detail::check;
 using results_detail::FieldKind;
 using results_detail::Handle;
 using results_detail::owned;
+using results_detail::Records;
 using results_detail::TableLayout;
 using results_detail::file_type_for;
 
@@ -132,27 +133,25 @@ void check_table(hid_t file, const TableLayout& layout, const std::string& path)
 
 // Read with H5Dread itself rather than H5TBread_table: H5TB's clean-up after a failed read
 // clears HDF5's error stack, and with it the checksum failure that says the table is damaged.
-template <typename Record>
-auto read_table(hid_t file, const TableLayout& layout, const std::string& path) {
+Records read_table(hid_t file, const TableLayout& layout, const std::string& path) {
   const std::string table = std::string("table '") + layout.name + "'";
   Handle dataset = owned(H5Dopen2(file, layout.name, H5P_DEFAULT), H5Dclose, "H5Dopen2 " + table, path);
   Handle space = owned(H5Dget_space(dataset.get()), H5Sclose, "H5Dget_space " + table, path);
   hsize_t rows = 0;
   check(H5Sget_simple_extent_dims(space.get(), &rows, nullptr), "H5Sget_simple_extent_dims " + table, path);
-  std::vector<Record> records(rows);
+  Records records;
+  records.count = static_cast<size_t>(rows);
+  records.bytes.assign(records.count * layout.record_size, 0);
   if (rows > 0) {
     Handle memory = owned(H5Tcreate(H5T_COMPOUND, layout.record_size), H5Tclose, "H5Tcreate " + table, path);
     for (const auto& field : layout.fields) {
       Handle member = owned(file_type_for(field), H5Tclose, "the type of column '" + std::string(field.name) + "'", path);
       check(H5Tinsert(memory.get(), field.name, field.offset, member.get()), "H5Tinsert " + table, path);
     }
-    check(H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, records.data()),
+    check(H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, records.bytes.data()),
           "reading " + table, path);
   }
-  std::vector<decltype(results_detail::from_record(std::declval<const Record&>()))> out;
-  out.reserve(records.size());
-  for (const Record& r : records) out.push_back(results_detail::from_record(r));
-  return out;
+  return records;
 }
 
 }  // namespace
@@ -181,12 +180,9 @@ ResultFile read_result_file(const std::string& path) {
   check_table(file.get(), results_detail::results_layout(), path);
   check_table(file.get(), results_detail::curves_layout(), path);
   check_table(file.get(), results_detail::tasks_layout(), path);
-  out.results =
-      read_table<results_detail::ResultRecord>(file.get(), results_detail::results_layout(), path);
-  out.curves =
-      read_table<results_detail::CurveRecord>(file.get(), results_detail::curves_layout(), path);
-  out.tasks =
-      read_table<results_detail::TaskRecord>(file.get(), results_detail::tasks_layout(), path);
+  out.results = results_detail::result_rows_of(read_table(file.get(), results_detail::results_layout(), path));
+  out.curves = results_detail::curve_rows_of(read_table(file.get(), results_detail::curves_layout(), path));
+  out.tasks = results_detail::task_rows_of(read_table(file.get(), results_detail::tasks_layout(), path));
   check(file.close(), "H5Fclose", path);
   return out;
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace fineprune {
@@ -32,7 +33,7 @@ constexpr const char* kResultSchema = "fineprune-results-5";
 constexpr const char* kFingerprintAttribute = "sweep_fingerprint";
 constexpr const char* kVersionAttribute = "fineprune_version";
 
-// Column names of the tables, in file order (they equal the struct field names below).
+// Column names of the tables, in file order (visit_columns below).
 const std::vector<std::string>& result_column_names();
 const std::vector<std::string>& curve_column_names();
 const std::vector<std::string>& task_column_names();
@@ -105,6 +106,70 @@ struct TaskRow {
   // bytes become spaces.
   std::string error;
 };
+
+// Each table's columns in file order, listed once: v(name, member, bytes) per column, `bytes` the
+// fixed size of a string column (its NUL included), 0 for a number. These lists make the HDF5
+// layout and the record packing (table_layout.cpp) and the MPI wire encoding of rows
+// (messaging/protocol.cpp): a new column is one line here (and a schema bump). R: the row type,
+// const or not.
+template <class R, class V>
+void visit_columns(R& r, V&& v) {
+  using Row = std::remove_const_t<R>;
+  if constexpr (std::is_same_v<Row, ResultRow>) {
+    v("attack", r.attack, kNameLength);
+    v("trigger", r.trigger, kNameLength);
+    v("target_mode", r.target_mode, kNameLength);
+    v("target_label", r.target_label, 0);
+    v("poison_rate", r.poison_rate, 0);
+    v("pruning_aware", r.pruning_aware, 0);
+    v("defense", r.defense, kNameLength);
+    v("prune_mode", r.prune_mode, kNameLength);
+    v("prune_rate", r.prune_rate, 0);
+    v("stop_drop", r.stop_drop, 0);
+    v("pruned_channels", r.pruned_channels, 0);
+    v("total_channels", r.total_channels, 0);
+    v("seed", r.seed, 0);
+    v("clean_acc", r.clean_acc, 0);
+    v("asr", r.asr, 0);
+    v("robust_acc", r.robust_acc, 0);
+    v("val_acc", r.val_acc, 0);
+    v("asr_counts", r.asr_counts, kNameLength);
+    v("finetune_epochs", r.finetune_epochs, 0);
+    v("wall_s", r.wall_s, 0);
+    v("train_wall_s", r.train_wall_s, 0);
+    v("model", r.model, kNameLength);
+    v("dataset", r.dataset, kNameLength);
+    v("key", r.key, kKeyLength);
+  } else if constexpr (std::is_same_v<Row, CurveRow>) {
+    v("attack", r.attack, kNameLength);
+    v("model", r.model, kNameLength);
+    v("seed", r.seed, 0);
+    v("channels_pruned", r.channels_pruned, 0);
+    v("fraction", r.fraction, 0);
+    v("val_acc", r.val_acc, 0);
+    v("clean_acc", r.clean_acc, 0);
+    v("asr", r.asr, 0);
+    v("robust_acc", r.robust_acc, 0);
+    v("is_stop", r.is_stop, 0);
+    v("key", r.key, kKeyLength);
+  } else {
+    static_assert(std::is_same_v<Row, TaskRow>, "visit_columns: a ResultRow, CurveRow or TaskRow");
+    v("key", r.key, kKeyLength);
+    v("kind", r.kind, kNameLength);
+    v("attack", r.attack, kNameLength);
+    v("model", r.model, kNameLength);
+    v("seed", r.seed, 0);
+    v("prune_mode", r.prune_mode, kNameLength);
+    v("prune_rate", r.prune_rate, 0);
+    v("status", r.status, kNameLength);
+    v("attempts", r.attempts, 0);
+    v("worker", r.worker, 0);
+    v("host", r.host, kNameLength);
+    v("wall_s", r.wall_s, 0);
+    v("model_digest", r.model_digest, kKeyLength);
+    v("error", r.error, kErrorLength);
+  }
+}
 
 // Keys whose latest row in `tasks` (file order) has status "done".
 std::set<std::string> done_task_keys(const std::vector<TaskRow>& tasks);

@@ -1,7 +1,8 @@
-// On-disk layout of the `results`, `curves` and `tasks` tables: packed records, field lists.
+// On-disk layout of the `results`, `curves` and `tasks` tables: packed records, field lists, both
+// made from the column lists of result_tables.h (visit_columns).
 //
 // Records are packed (no padding) so the file's compound types carry no gaps: numpy, PyTables
-// and pandas then see exactly the columns below, in this order, with no filler fields.
+// and pandas then see exactly the columns, in order, with no filler fields.
 #pragma once
 
 #include <hdf5.h>
@@ -15,65 +16,6 @@
 
 namespace fineprune::results_detail {
 
-#pragma pack(push, 1)
-struct ResultRecord {
-  char attack[kNameLength];
-  char trigger[kNameLength];
-  char target_mode[kNameLength];
-  int64_t target_label;
-  double poison_rate;
-  int32_t pruning_aware;
-  char defense[kNameLength];
-  char prune_mode[kNameLength];
-  double prune_rate;
-  double stop_drop;
-  int64_t pruned_channels;
-  int64_t total_channels;
-  int64_t seed;
-  double clean_acc;
-  double asr;
-  double robust_acc;
-  double val_acc;
-  char asr_counts[kNameLength];
-  double finetune_epochs;
-  double wall_s;
-  double train_wall_s;
-  char model[kNameLength];
-  char dataset[kNameLength];
-  char key[kKeyLength];
-};
-
-struct CurveRecord {
-  char attack[kNameLength];
-  char model[kNameLength];
-  int64_t seed;
-  int64_t channels_pruned;
-  double fraction;
-  double val_acc;
-  double clean_acc;
-  double asr;
-  double robust_acc;
-  int32_t is_stop;
-  char key[kKeyLength];
-};
-
-struct TaskRecord {
-  char key[kKeyLength];
-  char kind[kNameLength];
-  char attack[kNameLength];
-  char model[kNameLength];
-  int64_t seed;
-  char prune_mode[kNameLength];
-  double prune_rate;
-  char status[kNameLength];
-  int32_t attempts;
-  int32_t worker;
-  char host[kNameLength];
-  double wall_s;
-  char model_digest[kKeyLength];
-  char error[kErrorLength];
-};
-#pragma pack(pop)
 
 enum class FieldKind { kString, kInt32, kInt64, kFloat64 };
 
@@ -106,14 +48,25 @@ hid_t file_type_for(const Field& field);
 // ends on a UTF-8 character boundary and leaves room for "...", followed by "...".
 std::string truncate_utf8(const std::string& text, size_t max_bytes);
 
-// Row <-> record. to_record throws IoError(file, ...) naming the column when a string is longer
+// Rows packed into records, `count` of `layout.record_size` bytes each, back to back (what H5TB
+// appends and H5Dread fills).
+struct Records {
+  std::vector<char> bytes;
+  size_t count = 0;
+  const char* at(size_t i, const TableLayout& layout) const { return bytes.data() + i * layout.record_size; }
+  bool empty() const { return count == 0; }
+};
+
+// Rows -> records. Throws IoError(file, ...) naming the table and column when a string is longer
 // than its column minus the NUL or holds a NUL byte, instead of silently cutting it; the one
 // exception is TaskRow::error, truncated by truncate_utf8 (NUL bytes become spaces).
-ResultRecord to_record(const ResultRow& row, const std::string& file);
-CurveRecord to_record(const CurveRow& row, const std::string& file);
-TaskRecord to_record(const TaskRow& row, const std::string& file);
-ResultRow from_record(const ResultRecord& record);
-CurveRow from_record(const CurveRecord& record);
-TaskRow from_record(const TaskRecord& record);
+Records to_records(const std::vector<ResultRow>& rows, const std::string& file);
+Records to_records(const std::vector<CurveRow>& rows, const std::string& file);
+Records to_records(const std::vector<TaskRow>& rows, const std::string& file);
+// Records -> rows (a string column of exactly its size, only in files we did not write, is read
+// whole).
+std::vector<ResultRow> result_rows_of(const Records& records);
+std::vector<CurveRow> curve_rows_of(const Records& records);
+std::vector<TaskRow> task_rows_of(const Records& records);
 
 }  // namespace fineprune::results_detail

@@ -78,43 +78,40 @@ struct ResultWriter::Impl {
 
   // Every row is converted before any is written, so a bad string leaves the table as it was.
   template <typename Row>
-  auto records_of(const std::vector<Row>& rows) const {
-    std::vector<decltype(results_detail::to_record(std::declval<const Row&>(), path))> records;
-    records.reserve(rows.size());
-    for (const Row& row : rows) records.push_back(results_detail::to_record(row, path));
-    return records;
+  results_detail::Records records_of(const std::vector<Row>& rows) const {
+    return results_detail::to_records(rows, path);
   }
 
-  template <typename Record>
-  void append_records(const results_detail::TableLayout& layout,
-                      const std::vector<Record>& records) {
+  void append_records(const results_detail::TableLayout& layout, const results_detail::Records& records) {
     const hid_t id = open_for_append();
-    if (records.empty()) return;
+    if (records.count == 0) return;
     guarded([&] {
       results_detail::check(
-          H5TBappend_records(id, layout.name, records.size(), layout.record_size,
-                             layout.offsets.data(), layout.sizes.data(), records.data()),
+          H5TBappend_records(id, layout.name, records.count, layout.record_size,
+                             layout.offsets.data(), layout.sizes.data(), records.bytes.data()),
           std::string("H5TBappend_records '") + layout.name + "'", path);
     });
   }
 
   // Writes task records: a key that already has a row gets it overwritten in place, so the
   // `tasks` table holds one row per task, its final state; a new key is appended.
-  void write_task_records(const std::vector<results_detail::TaskRecord>& records) {
+  void write_task_records(const results_detail::Records& records) {
     const results_detail::TableLayout& layout = results_detail::tasks_layout();
     const hid_t id = open_for_append();
+    const std::vector<TaskRow> rows = results_detail::task_rows_of(records);
     guarded([&] {
-      for (const results_detail::TaskRecord& record : records) {
-        const std::string key(record.key, strnlen(record.key, sizeof record.key));
+      for (size_t i = 0; i < records.count; ++i) {
+        const char* record = records.at(i, layout);
+        const std::string& key = rows[i].key;
         const auto row = task_rows.find(key);
         if (row == task_rows.end()) {
           results_detail::check(H5TBappend_records(id, layout.name, 1, layout.record_size, layout.offsets.data(),
-                                                   layout.sizes.data(), &record),
+                                                   layout.sizes.data(), record),
                                 "H5TBappend_records 'tasks'", path);
           task_rows.emplace(key, task_row_count++);
         } else {
           results_detail::check(H5TBwrite_records(id, layout.name, row->second, 1, layout.record_size,
-                                                  layout.offsets.data(), layout.sizes.data(), &record),
+                                                  layout.offsets.data(), layout.sizes.data(), record),
                                 "H5TBwrite_records 'tasks'", path);
         }
       }
