@@ -590,6 +590,14 @@ const BadCase kBadCases[] = {
     {"ZeroBucket", OK_ATTACK "parallel: {bucket_mb: 0}\n", "parallel.bucket_mb", "got 0"},
     {"HugeBucket", OK_ATTACK "parallel: {bucket_mb: 5000}\n", "parallel.bucket_mb", "got 5000"},
     {"UnknownParallelKey", OK_ATTACK "parallel: {ranks: 2}\n", "parallel.ranks", "unknown key"},
+    // A defense's own settings (common/defense_catalog.cpp).
+    {"ClpUOutOfRange", OK_ATTACK "defenses: [none, clp]\nclp: {u: -1}\n", "clp.u", "must be in [0, 100], got -1"},
+    {"AnpIterationsNotWhole", OK_ATTACK "defenses: [anp]\nanp: {iterations: 2.5}\n", "anp.iterations",
+     "expected an integer"},
+    {"UnknownNadKey", OK_ATTACK "defenses: [nad]\nnad: {gamma: 1}\n", "nad.gamma",
+     "unknown key (known: teacher_epochs, epochs, beta_low, beta_mid, beta_high, p)"},
+    {"SettingsOfAnUnlistedDefense", OK_ATTACK "defenses: [none, prune]\nanp: {eps: 0.1}\n", "anp",
+     "settings for a defense the file does not run (add 'anp' to defenses)"},
 };
 
 INSTANTIATE_TEST_SUITE_P(ExperimentSpec, BadSpec, testing::ValuesIn(kBadCases),
