@@ -99,7 +99,7 @@ void ResultWriter::append_curve(const std::vector<CurveRow>& rows) {
 
 void ResultWriter::append_tasks(const std::vector<TaskRow>& rows) {
   for (const TaskRow& row : rows) check_task_row(row, impl_->path);
-  impl_->write_task_records(impl_->records_of(rows));
+  impl_->write_task_records(rows, impl_->records_of(rows));
   impl_->note_tasks(rows);
 }
 
@@ -124,7 +124,8 @@ void ResultWriter::append_task_outcome(const TaskRow& task, const std::vector<Re
   }
   const auto result_records = impl_->records_of(results);
   const auto curve_records = impl_->records_of(curves);
-  const auto task_records = impl_->records_of(std::vector<TaskRow>{task});
+  const std::vector<TaskRow> task_rows{task};
+  const auto task_records = impl_->records_of(task_rows);
 
   impl_->guarded([&] {
     impl_->append_records(results_detail::results_layout(), result_records);
@@ -133,7 +134,7 @@ void ResultWriter::append_task_outcome(const TaskRow& task, const std::vector<Re
     // flush below could leave the task row and not the rows (HDF5 writes its dirty metadata in
     // an order of its own), and open_sweep would take the task for done with rows missing.
     if (!(result_records.empty() && curve_records.empty())) flush();
-    impl_->write_task_records(task_records);
+    impl_->write_task_records(task_rows, task_records);
     flush();
   });
   impl_->note_tasks({task});

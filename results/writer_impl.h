@@ -95,10 +95,10 @@ struct ResultWriter::Impl {
 
   // Writes task records: a key that already has a row gets it overwritten in place, so the
   // `tasks` table holds one row per task, its final state; a new key is appended.
-  void write_task_records(const results_detail::Records& records) {
+  // `records` are `rows` packed (records_of), in order.
+  void write_task_records(const std::vector<TaskRow>& rows, const results_detail::Records& records) {
     const results_detail::TableLayout& layout = results_detail::tasks_layout();
     const hid_t id = open_for_append();
-    const std::vector<TaskRow> rows = results_detail::task_rows_of(records);
     guarded([&] {
       for (size_t i = 0; i < records.count; ++i) {
         const char* record = records.at(i, layout);
