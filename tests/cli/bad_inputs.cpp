@@ -246,6 +246,11 @@ const std::vector<Case>& cases() {
                           {"attacks[0].target.label", "not a class of the data"});
        }},
       // Ranges and contradictions of the file itself.
+      {"DefenseSettingOutOfRange",  // a defense's own section (common/defense_catalog.cpp)
+       [](const std::string& d) {
+         return spec_case(d, "defenses: [none, prune]\n", "defenses: [none, prune, anp]\nanp: {alpha: 1.5}\n",
+                          {"anp.alpha", "must be in [0, 1], got 1.5"});
+       }},
       {"EpochsZero",
        [](const std::string& d) {
          return spec_case(d, "{epochs: 1, batch_size: 16, lr: 0.05}", "{epochs: 0, batch_size: 16, lr: 0.05}",
