@@ -2,8 +2,10 @@
 // teacher's. With no teacher epochs the teacher is the backdoored model itself, so with beta 1
 // the student's maps stay nearer the model's than with beta 0 (plain fine-tuning), the same seed
 // and data otherwise. (On this tiny model and lr, betas of 100 and more overshoot: the maps end
-// farther away than with none; measured 4.6e-2 at 100, 1.0e-3 at 0, 5.0e-5 at 1.) The backdoored model is left as it was.
+// farther away than with none, seen by running this test with larger betas.) The backdoored model is left as it was.
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 #include "tests/defenses/unit_input.h"
 
@@ -38,6 +40,7 @@ TEST(Nad, AttentionTermHoldsTheStudentToTheTeacher) {
   const DefenseOutput held = c.run("nad");
   const double d_plain = attention_distance(*plain.model, *c.model, c.clean.x);
   const double d_held = attention_distance(*held.model, *c.model, c.clean.x);
+  std::printf("[ info     ] attention distance to the teacher: beta 0 %.3g, beta 1 %.3g\n", d_plain, d_held);
   EXPECT_GT(d_plain, 0) << "fine-tuning did not move the maps: the test would show nothing";
   EXPECT_LT(d_held, 0.5 * d_plain);
   EXPECT_FALSE(test::same_parameters(*held.model, *c.model)) << "the student did not train";
