@@ -1,6 +1,8 @@
 // Per-attack and per-model settings.
 #include "common/experiment_spec.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 
 namespace fineprune {
@@ -27,6 +29,10 @@ ExperimentSpec spec_for_model(const ExperimentSpec& spec, size_t index) {
   ExperimentSpec out = spec;
   out.model = models[index];
   return out;
+}
+
+bool lists_defense(const ExperimentSpec& spec, const std::string& defense) {
+  return std::find(spec.defenses.begin(), spec.defenses.end(), defense) != spec.defenses.end();
 }
 
 }  // namespace fineprune

@@ -173,6 +173,9 @@ const std::vector<std::string>& known_defenses();     // defense_catalog.h's nam
 const std::vector<std::string>& known_models();       // small_cnn vgg preact_resnet18 deepid
 const std::vector<std::string>& known_trigger_types();  // patch blend mask sig wanet
 
+// Whether `spec` lists `defense` under `defenses:`.
+bool lists_defense(const ExperimentSpec& spec, const std::string& defense);
+
 // The settings of `defense` in `spec` (its defaults where the defense is not listed).
 std::map<std::string, double> settings_of(const ExperimentSpec& spec, const std::string& defense);
 

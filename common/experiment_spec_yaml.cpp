@@ -372,7 +372,7 @@ void read_defenses(const Field& f, std::vector<std::string>& defenses) {
 void read_defense_settings(const MapReader& root, ExperimentSpec& spec) {
   for (const DefenseInfo& info : defense_catalog()) {
     if (info.settings.empty()) continue;
-    const bool listed = std::find(spec.defenses.begin(), spec.defenses.end(), info.name) != spec.defenses.end();
+    const bool listed = lists_defense(spec, info.name);
     const Field section = root.get(info.name);
     if (section.present() && !listed) {
       section.fail("settings for a defense the file does not run (add '" + info.name + "' to defenses)");

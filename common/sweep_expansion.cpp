@@ -13,10 +13,6 @@ namespace fineprune {
 
 namespace {
 
-bool has_defense(const ExperimentSpec& spec, const std::string& name) {
-  return std::find(spec.defenses.begin(), spec.defenses.end(), name) != spec.defenses.end();
-}
-
 double train_cost(const ExperimentSpec& spec, const AttackSpec& attack) {
   double epochs = static_cast<double>(spec.training.epochs);
   if (attack.pruning_aware.enabled) {
@@ -54,7 +50,7 @@ std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& pr
   bool curve = false;
   std::vector<const DefenseInfo*> own_tasks;
   for (const DefenseInfo& info : defense_catalog()) {
-    if (!has_defense(spec, info.name)) continue;
+    if (!lists_defense(spec, info.name)) continue;
     if (info.tasks == DefenseTasks::Curve) {
       curve = true;
     } else {

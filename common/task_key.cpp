@@ -13,10 +13,6 @@ namespace fineprune {
 
 namespace {
 
-bool has_defense(const ExperimentSpec& spec, const char* name) {
-  return std::find(spec.defenses.begin(), spec.defenses.end(), name) != spec.defenses.end();
-}
-
 CanonicalText curve_text(const std::string& train_key) {
   CanonicalText t;
   t.add("kind", "curve");
@@ -44,8 +40,8 @@ std::string curve_key_text(const ExperimentSpec& spec, const std::string& train_
   t.add("asr_counts", spec.asr_counts);
   const std::vector<double>& drops = spec.pruning.max_val_drops;
   t.add("pruning.max_val_drop", drops.front());  // the curve's stop mark
-  const bool emits_prune = has_defense(spec, "prune");
-  t.add("emits.none", has_defense(spec, "none"));
+  const bool emits_prune = lists_defense(spec, "prune");
+  t.add("emits.none", lists_defense(spec, "none"));
   t.add("emits.prune", emits_prune);
   if (emits_prune) {
     t.add("pruning.rates", spec.pruning.rates);

@@ -145,14 +145,11 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
   TaskOutcome out;
   out.key = task.key;
   out.host = host_name();
-  const auto has = [&](const char* d) {
-    return std::find(spec_.defenses.begin(), spec_.defenses.end(), d) != spec_.defenses.end();
-  };
   switch (task.kind) {
     case TaskKind::Train:
       break;  // backdoored() trained and saved it (or found it saved)
     case TaskKind::Curve:
-      out.results = baseline_and_pruning_rows(ctx, plan_for(spec, train_key, bd), has("none"), has("prune"), out.curves);
+      out.results = baseline_and_pruning_rows(ctx, plan_for(spec, train_key, bd), lists_defense(spec_, "none"), lists_defense(spec_, "prune"), out.curves);
       break;
     case TaskKind::Defend: {
       const std::function<const PruningPlan&()> plan = [&]() -> const PruningPlan& {
