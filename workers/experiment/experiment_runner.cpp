@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "common/defense_catalog.h"
+#include "common/sweep_expansion.h"
 #include "workers/attacks/poisoning.h"
 #include "workers/data/image_set.h"
 #include "workers/experiment/pruning_aware_attack.h"
@@ -84,22 +84,17 @@ BackdooredModel train_backdoored(const ExperimentSpec& spec, const AttackSpec& a
 std::vector<ResultRow> run_defenses(const ExperimentSpec& spec, const AttackSpec& attack,
                                     BackdooredModel& bd, uint64_t seed,
                                     std::vector<CurveRow>& curve_rows, const LogFn& log) {
-  const auto has = [&](const char* d) {
-    return std::find(spec.defenses.begin(), spec.defenses.end(), d) != spec.defenses.end();
-  };
   const StepContext ctx{spec, attack, bd, seed, log};
   const PruningPlan plan = plan_pruning(spec, bd);
   const std::function<const PruningPlan&()> plan_of_model = [&]() -> const PruningPlan& { return plan; };
-  std::vector<ResultRow> rows = baseline_and_pruning_rows(ctx, plan, has("none"), has("prune"), curve_rows);
-  // Every other listed defense, in catalog order, as a sweep's tasks run them.
-  for (const DefenseInfo& info : defense_catalog()) {
-    if (info.tasks == DefenseTasks::Curve || !has(info.name.c_str())) continue;
-    if (!info.per_prune_setting) {
-      rows.push_back(defense_row(ctx, info.name, "", 0, plan_of_model));
-      continue;
-    }
-    for (double drop : spec.pruning.max_val_drops) rows.push_back(defense_row(ctx, info.name, "stop", drop, plan_of_model));
-    for (double r : spec.pruning.rates) rows.push_back(defense_row(ctx, info.name, "rate", r, plan_of_model));
+  std::vector<ResultRow> rows =
+      baseline_and_pruning_rows(ctx, plan, lists_defense(spec, "none"), lists_defense(spec, "prune"), curve_rows);
+  // Every other defense task a sweep would run for this model, attack and seed, in its order.
+  ExperimentSpec one_seed = spec;
+  one_seed.seeds = {static_cast<int64_t>(seed)};
+  for (const Task& t : expand_sweep(one_seed, "")) {  // keys unused here
+    if (t.kind != TaskKind::Defend || t.attack != attack.name || t.model != model_label(spec.model)) continue;
+    rows.push_back(defense_row(ctx, t.defense, t.prune_mode, t.prune_rate, plan_of_model));
   }
   return rows;
 }
