@@ -15,18 +15,18 @@ using Settings = std::map<std::string, double>;
 double one_pass(const Settings&, int64_t, double) { return 1; }
 double finetune_passes(const Settings&, int64_t epochs, double) { return static_cast<double>(epochs); }
 
-// name, tasks, per_prune_setting, fine_tunes, uses_clean_data, settings {name, default, min, max, integer, meaning},
+// name, tasks, per_prune_setting, fine_tunes, settings {name, default, min, max, integer, meaning},
 // summary, cost in validation-set passes. One entry per defense; report order.
 const std::vector<DefenseInfo> kCatalog = {
-    {"none", T::Curve, false, false, false, {}, "the backdoored model as trained", one_pass},
-    {"prune", T::Curve, true, false, true, {}, "prune the last conv's least active channels (no fine-tuning)", one_pass},
-    {"finetune", T::Own, false, true, true, {}, "fine-tune on the clean validation set", finetune_passes},
-    {"fineprune", T::Own, true, true, true, {}, "prune, then fine-tune (Liu et al. 2018)", finetune_passes},
-    {"clp", T::Own, false, false, false,
+    {"none", T::Curve, false, false, {}, "the backdoored model as trained", one_pass},
+    {"prune", T::Curve, true, false, {}, "prune the last conv's least active channels (no fine-tuning)", one_pass},
+    {"finetune", T::Own, false, true, {}, "fine-tune on the clean validation set", finetune_passes},
+    {"fineprune", T::Own, true, true, {}, "prune, then fine-tune (Liu et al. 2018)", finetune_passes},
+    {"clp", T::Own, false, false,
      {{"u", 3, 0, 100, false, "prune channels whose Lipschitz bound exceeds mean + u * std of their layer"},
       {"all_layers", 1, 0, 1, true, "1: every conv layer (the paper); 0: the prunable conv only"}},
      "channel Lipschitzness-based pruning, data-free (Zheng et al. 2022)", one_pass},
-    {"anp", T::Own, false, false, true,
+    {"anp", T::Own, false, false,
      {{"eps", 0.4, 0, 10, false, "neuron perturbation budget"},
       {"alpha", 0.2, 0, 1, false, "weight of the unperturbed loss"},
       {"iterations", 2000, 1, 1e6, true, "mask optimisation steps"},
@@ -35,7 +35,7 @@ const std::vector<DefenseInfo> kCatalog = {
       {"threshold", 0.2, 0, 1, false, "prune neurons whose mask ends at or below this"}},
      "adversarial neuron pruning (Wu and Wang 2021)",
      [](const Settings& s, int64_t, double n) { return 1 + 3 * s.at("iterations") * s.at("batch_size") / std::max(1.0, n); }},
-    {"nad", T::Own, false, true, true,
+    {"nad", T::Own, false, true,
      {{"teacher_epochs", 10, 0, 1000, true, "epochs fine-tuning the teacher (cross-entropy only)"},
       {"epochs", 20, 1, 1000, true, "epochs training the student with attention distillation"},
       {"beta_low", 500, 0, 1e6, false, "weight of the first attention map"},

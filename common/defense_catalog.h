@@ -42,7 +42,6 @@ struct DefenseInfo {
   // threshold, each fixed rate), or one per model.
   bool per_prune_setting = false;
   bool fine_tunes = false;  // uses the `finetune:` section (its key and cost include it)
-  bool uses_clean_data = true;
   std::vector<DefenseSetting> settings;
   std::string summary;
   CostPasses cost_passes = nullptr;
