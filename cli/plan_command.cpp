@@ -101,7 +101,8 @@ int run_plan_command(const PlanOptions& options) {
       std::string setting = t.prune_mode;
       if (t.prune_mode == "rate" || t.prune_mode == "stop") {
         char buf[32];
-        std::snprintf(buf, sizeof buf, t.prune_mode == "rate" ? "rate %.2f" : "stop %.3g", t.prune_rate);
+        if (t.prune_mode == "rate") std::snprintf(buf, sizeof buf, "rate %.2f", t.prune_rate);
+        else std::snprintf(buf, sizeof buf, "stop %.3g", t.stop_drop);
         setting = buf;
       }
       const auto s = status.find(t.key);

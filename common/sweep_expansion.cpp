@@ -108,13 +108,15 @@ std::vector<Task> expand_sweep(const ExperimentSpec& spec, const std::string& pr
           }
           for (double drop : as.pruning.max_val_drops) {
             t.prune_mode = "stop";
-            t.prune_rate = drop;  // a stop task's "rate" is its threshold
+            t.prune_rate = 0;
+            t.stop_drop = drop;
             t.key = defense_key(as, train.key, info->name, "stop", drop);
             tasks.push_back(t);
           }
           for (double r : as.pruning.rates) {
             t.prune_mode = "rate";
             t.prune_rate = r;
+            t.stop_drop = 0;
             t.key = defense_key(as, train.key, info->name, "rate", r);
             tasks.push_back(t);
           }

@@ -13,8 +13,7 @@ namespace fineprune {
 // order of sweep_models), for each attack (file order): the Train task, then Curve (if "none" or
 // "prune" is a defense), then each other listed defense in catalog order (common/defense_catalog.h):
 // one Defend task, or, for a defense run per pruning setting (fineprune), one at each stopping
-// threshold and at each rate in file order (a stop task's prune_rate holds its max_val_drop
-// threshold). Every defense task
+// threshold (Task::stop_drop) and at each rate (Task::prune_rate) in file order. Every defense task
 // depends on that seed's and attack's Train task only (each recomputes the pruning order it
 // needs from the model). The number of Train tasks is
 // models x attacks x seeds, whatever the defenses and rates (none when the defense list is empty).

@@ -29,7 +29,8 @@ struct Task {
   std::string defense;      // Defend: the defense's name (defense_catalog.h); else ""
   int64_t seed = 0;
   std::string prune_mode;   // "" | "stop" | "rate" (a defense run once per pruning setting)
-  double prune_rate = 0.0;  // the fixed fraction for "rate"; the max_val_drop threshold for "stop"
+  double prune_rate = 0.0;  // "rate" tasks: the fixed fraction pruned; else 0
+  double stop_drop = 0.0;   // "stop" tasks: the threshold (pruning.max_val_drops) they stop at; else 0
   std::vector<std::string> deps;  // keys of the tasks whose products this one needs
   double cost = 0.0;        // relative work estimate (image-epochs); only its order matters
 };

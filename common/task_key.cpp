@@ -52,7 +52,7 @@ std::string curve_key_text(const ExperimentSpec& spec, const std::string& train_
 }
 
 std::string defense_key_text(const ExperimentSpec& spec, const std::string& train_key,
-                             const std::string& defense, const std::string& prune_mode, double rate) {
+                             const std::string& defense, const std::string& prune_mode, double setting) {
   const DefenseInfo& info = defense_info(defense);
   if (info.tasks == DefenseTasks::Curve) {
     throw Error("defense_key: '" + defense + "' rows come from the curve task (curve_key)");
@@ -65,9 +65,9 @@ std::string defense_key_text(const ExperimentSpec& spec, const std::string& trai
   if (info.per_prune_setting) {
     t.add("prune_mode", prune_mode);
     if (prune_mode == "stop") {
-      t.add("pruning.max_val_drop", rate);  // the threshold this stop task stops at
+      t.add("pruning.max_val_drop", setting);  // the threshold this stop task stops at
     } else if (prune_mode == "rate") {
-      t.add("prune_rate", rate);
+      t.add("prune_rate", setting);
     } else {
       throw Error("defense_key: " + defense + "'s prune_mode must be 'stop' or 'rate', got '" + prune_mode + "'");
     }
@@ -82,8 +82,8 @@ std::string finetune_key_text(const ExperimentSpec& spec, const std::string& tra
 }
 
 std::string fineprune_key_text(const ExperimentSpec& spec, const std::string& train_key,
-                               const std::string& prune_mode, double rate) {
-  return defense_key_text(spec, train_key, "fineprune", prune_mode, rate);
+                               const std::string& prune_mode, double setting) {
+  return defense_key_text(spec, train_key, "fineprune", prune_mode, setting);
 }
 
 std::string train_key(const ExperimentSpec& spec, const AttackSpec& attack, int64_t seed,
@@ -100,13 +100,13 @@ std::string finetune_key(const ExperimentSpec& spec, const std::string& train_ke
 }
 
 std::string fineprune_key(const ExperimentSpec& spec, const std::string& train_key,
-                          const std::string& prune_mode, double rate) {
-  return sha256_hex(fineprune_key_text(spec, train_key, prune_mode, rate));
+                          const std::string& prune_mode, double setting) {
+  return sha256_hex(fineprune_key_text(spec, train_key, prune_mode, setting));
 }
 
 std::string defense_key(const ExperimentSpec& spec, const std::string& train_key, const std::string& defense,
-                        const std::string& prune_mode, double rate) {
-  return sha256_hex(defense_key_text(spec, train_key, defense, prune_mode, rate));
+                        const std::string& prune_mode, double setting) {
+  return sha256_hex(defense_key_text(spec, train_key, defense, prune_mode, setting));
 }
 
 std::string sweep_fingerprint(const ExperimentSpec& spec) {

@@ -37,24 +37,24 @@ std::string train_key_text(const ExperimentSpec& spec, const AttackSpec& attack,
                            const std::string& program_version);
 std::string curve_key_text(const ExperimentSpec& spec, const std::string& train_key);
 std::string finetune_key_text(const ExperimentSpec& spec, const std::string& train_key);
-// prune_mode is "stop" (rate: the max_val_drop threshold it stops at) or "rate" (the rate);
-// throws Error otherwise.
+// prune_mode is "stop" (`setting`: the max_val_drop threshold it stops at, Task::stop_drop) or
+// "rate" (`setting`: the fraction, Task::prune_rate); throws Error otherwise.
 std::string fineprune_key_text(const ExperimentSpec& spec, const std::string& train_key,
-                               const std::string& prune_mode, double rate);
+                               const std::string& prune_mode, double setting);
 
 // A defense task's text: `defense` is a catalog name whose rows are its own task's (not none or
-// prune); prune_mode/rate as for fineprune where it runs per pruning setting, else ignored.
+// prune); prune_mode/setting as for fineprune where it runs per pruning setting, else ignored.
 std::string defense_key_text(const ExperimentSpec& spec, const std::string& train_key,
-                             const std::string& defense, const std::string& prune_mode, double rate);
+                             const std::string& defense, const std::string& prune_mode, double setting);
 
 std::string train_key(const ExperimentSpec& spec, const AttackSpec& attack, int64_t seed,
                       const std::string& program_version);
 std::string curve_key(const ExperimentSpec& spec, const std::string& train_key);
 std::string finetune_key(const ExperimentSpec& spec, const std::string& train_key);
 std::string fineprune_key(const ExperimentSpec& spec, const std::string& train_key,
-                          const std::string& prune_mode, double rate);
+                          const std::string& prune_mode, double setting);
 std::string defense_key(const ExperimentSpec& spec, const std::string& train_key, const std::string& defense,
-                        const std::string& prune_mode, double rate);
+                        const std::string& prune_mode, double setting);
 
 // sha256 of the whole sweep as it bears on the output: name, data, model (or every entry of
 // `models`, in order, labels included), training, every

@@ -100,7 +100,8 @@ void visit_assignment(Assignment& a, std::string& kind, int64_t& model_index, in
                       int64_t& attempt, int64_t& deps, V& v) {
   v.field(a.task.key); v.field(kind); v.field(model_index); v.field(a.task.model);
   v.field(attack_index); v.field(a.task.attack);
-  v.field(a.task.seed); v.field(a.task.prune_mode); v.field(a.task.prune_rate); v.field(a.task.cost);
+  v.field(a.task.seed); v.field(a.task.prune_mode); v.field(a.task.prune_rate); v.field(a.task.stop_drop);
+  v.field(a.task.cost);
   v.field(attempt); v.field(deps);
 }
 

@@ -45,6 +45,7 @@ TaskRow task_row(const Task& t, const char* status, int attempts, int worker, co
   row.seed = t.seed;
   row.prune_mode = t.prune_mode;
   row.prune_rate = t.prune_rate;
+  row.stop_drop = t.stop_drop;
   row.status = status;
   row.attempts = attempts;
   row.worker = worker;

@@ -22,7 +22,7 @@ std::string printf_string(const char* format, double a, double b = 0) {
 std::string setting_text(const ReportRow& r) {
   if (r.prune_mode == "rate") return printf_string("rate %.2f", r.prune_rate);
   // The threshold in points of validation accuracy ("stop 4pt": no character LaTeX or CSV treats apart).
-  if (r.prune_mode == "stop") return r.prune_rate > 0 ? printf_string("stop %.3gpt", 100 * r.prune_rate) : "stop";
+  if (r.prune_mode == "stop") return r.stop_drop > 0 ? printf_string("stop %.3gpt", 100 * r.stop_drop) : "stop";
   return "-";
 }
 
@@ -113,13 +113,13 @@ std::string markdown(const ReportTable& t) {
 std::string csv(const ReportTable& t) {
   const bool by_model = t.by_model();
   std::string out = std::string(by_model ? "model," : "") +
-      "attack,defense,prune_mode,prune_rate,n,n_expected,clean_acc_mean,clean_acc_std,asr_mean,"
+      "attack,defense,prune_mode,prune_rate,stop_drop,n,n_expected,clean_acc_mean,clean_acc_std,asr_mean,"
       "asr_std,robust_acc_mean,robust_acc_std,pruned_fraction,clean_drop_mean,clean_drop_std,"
       "wall_s_mean\n";
   for (const ReportRow& r : t.rows) {
     if (by_model) out += csv_field(r.model) + ",";
     out += csv_field(r.attack) + "," + csv_field(r.defense) + "," + r.prune_mode + "," +
-           csv_number(r.prune_rate) + "," + std::to_string(r.n) + "," + std::to_string(r.n_expected);
+           csv_number(r.prune_rate) + "," + csv_number(r.stop_drop) + "," + std::to_string(r.n) + "," + std::to_string(r.n_expected);
     if (r.n == 0) {
       out += ",,,,,,,,,,\n";
       continue;

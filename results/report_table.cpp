@@ -18,16 +18,13 @@ namespace fineprune {
 
 namespace {
 
-// (model, attack, defense, prune_mode, value): the rate of "rate" rows, the threshold of "stop"
-// rows (the fractions they reach differ by seed), 0 otherwise.
-using GroupKey = std::tuple<std::string, std::string, std::string, std::string, double>;
-
-double setting_value(const std::string& mode, double prune_rate, double stop_drop) {
-  return mode == "rate" ? prune_rate : mode == "stop" ? stop_drop : 0.0;
-}
+// (model, attack, defense, prune_mode, rate, threshold): the rate of "rate" rows, the threshold of
+// "stop" rows (the fractions they reach differ by seed), each 0 where the mode has none.
+using GroupKey = std::tuple<std::string, std::string, std::string, std::string, double, double>;
 
 GroupKey group_key(const ResultRow& r) {
-  return {r.model, r.attack, r.defense, r.prune_mode, setting_value(r.prune_mode, r.prune_rate, r.stop_drop)};
+  return {r.model, r.attack, r.defense, r.prune_mode, r.prune_mode == "rate" ? r.prune_rate : 0.0,
+          r.prune_mode == "stop" ? r.stop_drop : 0.0};
 }
 
 int mode_rank(const std::string& m) { return m == "none" ? 0 : m == "stop" ? 1 : 2; }
@@ -37,16 +34,17 @@ int mode_rank(const std::string& m) { return m == "none" ? 0 : m == "stop" ? 1 :
 // once per pruning setting.
 ExpectedTask task_of_row(const ResultRow& r) {
   const DefenseInfo* info = find_defense(r.defense);
-  if (info != nullptr && info->tasks == DefenseTasks::Curve) return {"curve", r.attack, r.seed, "", 0, r.model};
-  if (info != nullptr && !info->per_prune_setting) return {r.defense, r.attack, r.seed, "", 0, r.model};
-  return {r.defense, r.attack, r.seed, r.prune_mode, setting_value(r.prune_mode, r.prune_rate, r.stop_drop),
-          r.model};
+  if (info != nullptr && info->tasks == DefenseTasks::Curve) return {"curve", r.attack, r.seed, "", 0, 0, r.model};
+  if (info != nullptr && !info->per_prune_setting) return {r.defense, r.attack, r.seed, "", 0, 0, r.model};
+  return {r.defense, r.attack, r.seed, r.prune_mode, r.prune_mode == "rate" ? r.prune_rate : 0.0,
+          r.prune_mode == "stop" ? r.stop_drop : 0.0, r.model};
 }
 
 bool same_task(const ExpectedTask& t, const TaskRow& row) {
   return t.kind == row.kind && t.model == row.model && t.attack == row.attack && t.seed == row.seed &&
          (t.prune_mode.empty() ||
-          (t.prune_mode == row.prune_mode && std::fabs(t.prune_rate - row.prune_rate) < 1e-9));
+          (t.prune_mode == row.prune_mode && std::fabs(t.prune_rate - row.prune_rate) < 1e-9 &&
+           std::fabs(t.stop_drop - row.stop_drop) < 1e-9));
 }
 
 // The YAML a file was written from, if it has one that still parses.
@@ -108,7 +106,7 @@ std::string describe_task(const ExpectedTask& t, bool with_model) {
   std::string out = (with_model ? t.model + " " : std::string()) + t.attack + " seed " + std::to_string(t.seed) + ": " + t.kind;
   if (t.prune_mode == "stop") {
     char drop[64];
-    std::snprintf(drop, sizeof drop, " at the stopping point (validation drop %.3g%%)", 100 * t.prune_rate);
+    std::snprintf(drop, sizeof drop, " at the stopping point (validation drop %.3g%%)", 100 * t.stop_drop);
     out += drop;
   }
   if (t.prune_mode == "rate") {
@@ -122,7 +120,7 @@ std::string describe_task(const ExpectedTask& t, bool with_model) {
 std::vector<ExpectedTask> expected_tasks(const ExperimentSpec& spec) {
   std::vector<ExpectedTask> out;
   for (const Task& t : expand_sweep(spec, "")) {  // keys unused: no program version needed
-    out.push_back({task_kind_name(t), t.attack, t.seed, t.prune_mode, t.prune_rate, t.model});
+    out.push_back({task_kind_name(t), t.attack, t.seed, t.prune_mode, t.prune_rate, t.stop_drop, t.model});
   }
   return out;
 }
@@ -195,10 +193,10 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
         const auto own = pruning.find(a);
         for (const std::string& d : spec.defenses) {
           if (!defense_info(d).per_prune_setting) {
-            add_group({m, a, d, "none", 0.0});
+            add_group({m, a, d, "none", 0.0, 0.0});
           } else if (own != pruning.end()) {
-            for (double drop : own->second.max_val_drops) add_group({m, a, d, "stop", drop});
-            for (double r : own->second.rates) add_group({m, a, d, "rate", r});
+            for (double drop : own->second.max_val_drops) add_group({m, a, d, "stop", 0.0, drop});
+            for (double r : own->second.rates) add_group({m, a, d, "rate", r, 0.0});
           }
         }
       }
@@ -213,9 +211,9 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
       return std::find(list.begin(), list.end(), a) - list.begin();
     };
     return std::make_tuple(pos(models, std::get<0>(x)), pos(attacks, std::get<1>(x)), defense_rank(std::get<2>(x)),
-                           mode_rank(std::get<3>(x)), std::get<4>(x)) <
+                           mode_rank(std::get<3>(x)), std::get<4>(x), std::get<5>(x)) <
            std::make_tuple(pos(models, std::get<0>(y)), pos(attacks, std::get<1>(y)), defense_rank(std::get<2>(y)),
-                           mode_rank(std::get<3>(y)), std::get<4>(y));
+                           mode_rank(std::get<3>(y)), std::get<4>(y), std::get<5>(y));
   });
 
   // Baseline clean accuracy per (model, attack, seed), for the defenses' cost.
@@ -238,7 +236,7 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
                           " are expected; merge the shards (fineprune merge) for the whole sweep");
   }
   for (const GroupKey& k : order) {
-    const auto& [model, attack, defense, mode, rate] = k;
+    const auto& [model, attack, defense, mode, rate, threshold] = k;
     if (!wanted(attack, defense)) continue;
     const int expected = expect_all ? seeds_expected(model, attack) : 0;
     if (filter.shard_pairs && expected == 0 && groups[k].empty()) continue;  // another shard's attack
@@ -248,6 +246,7 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
     row.defense = defense;
     row.prune_mode = mode;
     row.prune_rate = rate;
+    row.stop_drop = threshold;
     row.n_expected = expected;
     std::vector<double> clean, asr, robust, fraction, drop, wall;
     for (const ResultRow* r : groups[k]) {
@@ -274,10 +273,10 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
   if (!table.sweep || !have_spec) return table;
 
   // A sweep: every expected task is done or missing for a reason the tasks table gives.
-  std::set<std::tuple<std::string, std::string, int64_t, std::string, std::string, double>> present;
+  std::set<std::tuple<std::string, std::string, int64_t, std::string, std::string, double, double>> present;
   for (const ResultRow& r : file.results) {
     const ExpectedTask t = task_of_row(r);
-    present.insert({t.kind, t.model, t.seed, t.attack, t.prune_mode, t.prune_rate});
+    present.insert({t.kind, t.model, t.seed, t.attack, t.prune_mode, t.prune_rate, t.stop_drop});
   }
   for (const ExpectedTask& t : expected_tasks(spec)) {
     // Training has no rows of its own; its failure shows as the blocked tasks after it.
@@ -292,7 +291,8 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
     }
     ++table.tasks_expected;
     const TaskRow* row = latest_row(file.tasks, t);
-    const bool has_rows = present.count({t.kind, t.model, t.seed, t.attack, t.prune_mode, t.prune_rate}) > 0;
+    const bool has_rows =
+        present.count({t.kind, t.model, t.seed, t.attack, t.prune_mode, t.prune_rate, t.stop_drop}) > 0;
     if (row != nullptr && row->status == "done" && has_rows) {
       ++table.tasks_done;
       continue;
@@ -304,7 +304,7 @@ ReportTable build_report(const ResultFile& file, const std::string& source,
       m.error = "recorded as done but its rows are missing from the file";
     }
     if (m.status == "blocked") {
-      const TaskRow* train = latest_row(file.tasks, {"train", t.attack, t.seed, "", 0, t.model});
+      const TaskRow* train = latest_row(file.tasks, {"train", t.attack, t.seed, "", 0, 0, t.model});
       if (train != nullptr && train->status == "failed") m.error = "training failed: " + train->error;
     }
     table.missing.push_back(m);

@@ -30,7 +30,8 @@ struct ReportRow {
   std::string attack;
   std::string defense;
   std::string prune_mode;  // none | stop | rate
-  double prune_rate = 0;   // the rate for "rate", the threshold (max_val_drop) for "stop", else 0
+  double prune_rate = 0;   // "rate": the rate; else 0
+  double stop_drop = 0;    // "stop": the threshold (max_val_drop; seeds may stop at other rates); else 0
   int n = 0;               // seeds with a row
   int n_expected = 0;      // seeds the sweep should deliver; 0 where unknown
   Stat clean, asr, robust;  // fractions in [0, 1]
@@ -48,8 +49,9 @@ struct ExpectedTask {
   std::string kind;
   std::string attack;
   int64_t seed = 0;
-  std::string prune_mode;  // "" | stop | rate (fineprune only)
-  double prune_rate = 0;   // the rate, or a stop's threshold
+  std::string prune_mode;  // "" | stop | rate (defenses run per pruning setting only)
+  double prune_rate = 0;   // "rate": the rate; else 0
+  double stop_drop = 0;    // "stop": the threshold; else 0
   std::string model;       // the model's label
 };
 

@@ -154,6 +154,34 @@ Records read_table(hid_t file, const TableLayout& layout, const std::string& pat
   return records;
 }
 
+// Schema 5's tasks table: today's columns but stop_drop, read into today's records (the
+// missing column left 0).
+const TableLayout& schema5_tasks_layout() {
+  static const TableLayout layout = [] {
+    TableLayout l = results_detail::tasks_layout();
+    for (size_t i = 0; i < l.fields.size(); ++i) {
+      if (std::string(l.fields[i].name) != "stop_drop") continue;
+      l.fields.erase(l.fields.begin() + static_cast<std::ptrdiff_t>(i));
+      l.names.erase(l.names.begin() + static_cast<std::ptrdiff_t>(i));
+      l.offsets.erase(l.offsets.begin() + static_cast<std::ptrdiff_t>(i));
+      l.sizes.erase(l.sizes.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+    return l;
+  }();
+  return layout;
+}
+
+// Schema 5 kept a stop task's threshold in prune_rate; today it is stop_drop, and prune_rate a
+// rate task's fraction only.
+void upgrade_schema5_tasks(std::vector<TaskRow>& tasks) {
+  for (TaskRow& row : tasks) {
+    if (row.prune_mode != "stop") continue;
+    row.stop_drop = row.prune_rate;
+    row.prune_rate = 0;
+  }
+}
+
 }  // namespace
 
 ResultFile read_result_file(const std::string& path) {
@@ -174,15 +202,19 @@ ResultFile read_result_file(const std::string& path) {
   out.attributes = read_string_attributes(file.get(), path);
   const auto schema = out.attributes.find("schema");
   if (schema == out.attributes.end()) not_ours(path, "no string attribute 'schema' on '/'");
-  if (schema->second != kResultSchema) {
-    not_ours(path, "schema is '" + schema->second + "', expected '" + kResultSchema + "'");
+  const bool previous = schema->second == kPreviousResultSchema;
+  if (schema->second != kResultSchema && !previous) {
+    not_ours(path, "schema is '" + schema->second + "', expected '" + kResultSchema + "' (or '" +
+                       kPreviousResultSchema + "', read upgraded)");
   }
+  const TableLayout& tasks = previous ? schema5_tasks_layout() : results_detail::tasks_layout();
   check_table(file.get(), results_detail::results_layout(), path);
   check_table(file.get(), results_detail::curves_layout(), path);
-  check_table(file.get(), results_detail::tasks_layout(), path);
+  check_table(file.get(), tasks, path);
   out.results = results_detail::result_rows_of(read_table(file.get(), results_detail::results_layout(), path));
   out.curves = results_detail::curve_rows_of(read_table(file.get(), results_detail::curves_layout(), path));
-  out.tasks = results_detail::task_rows_of(read_table(file.get(), results_detail::tasks_layout(), path));
+  out.tasks = results_detail::task_rows_of(read_table(file.get(), tasks, path));
+  if (previous) upgrade_schema5_tasks(out.tasks);
   check(file.close(), "H5Fclose", path);
   return out;
 }

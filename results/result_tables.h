@@ -25,8 +25,14 @@ constexpr int kErrorLength = 512;  // error messages, truncated to fit (see Task
 // Value of the root attribute "schema" that every file written by ResultWriter carries; readers
 // refuse files without it. Bump the number whenever a column is added, renamed or retyped.
 // 3: results.stop_drop; 4: tasks.model_digest, one tasks row per key, Fletcher-32 on every table;
-// 5: curves.model and tasks.model, results.model the model's label (models as a sweep axis)
-constexpr const char* kResultSchema = "fineprune-results-5";
+// 5: curves.model and tasks.model, results.model the model's label (models as a sweep axis);
+// 6: tasks.stop_drop (a stop task's threshold, which schema 5 kept in tasks.prune_rate)
+constexpr const char* kResultSchema = "fineprune-results-6";
+// The schema before: read_result_file reads its files too, upgraded to today's rows (a stop
+// task's threshold moved from tasks.prune_rate to tasks.stop_drop); the "schema" attribute it
+// returns still names the old one. open_sweep rewrites such a file in today's schema before it
+// appends to it, so a sweep begun by an earlier build resumes.
+constexpr const char* kPreviousResultSchema = "fineprune-results-5";
 
 // Root attributes a sweep's file always has: what it is a sweep of (task_key.h's fingerprint)
 // and the program that wrote it (task keys hold the version, so files of two versions do not mix).
@@ -46,9 +52,12 @@ struct ResultRow {
   int64_t target_label = 0;  // -1 for all_to_all
   double poison_rate = 0;
   int32_t pruning_aware = 0;  // 1 if the attack was the pruning-aware one
-  std::string defense;        // none | prune | finetune | fineprune
+  std::string defense;        // a defense of common/defense_catalog.h: none, prune, fineprune, clp, ...
   std::string prune_mode;     // none | stop | rate
-  double prune_rate = 0;      // requested fraction (rate mode) or fraction reached (stop mode)
+  // The fraction of prunable channels pruned: in rate mode the requested rate, in stop mode the
+  // fraction the stop reached (its threshold is stop_drop); 0 where nothing was pruned by rate
+  // or stop (none, finetune, and the defenses that prune by their own rule: pruned_channels).
+  double prune_rate = 0;
   double stop_drop = 0;       // stop mode: the validation-accuracy drop it stopped at; else 0
   int64_t pruned_channels = 0;
   int64_t total_channels = 0;
@@ -92,7 +101,8 @@ struct TaskRow {
   std::string model;  // the model's label, as in ResultRow
   int64_t seed = 0;
   std::string prune_mode;
-  double prune_rate = 0;  // the rate of a "rate" task, the max_val_drop of a "stop" one
+  double prune_rate = 0;  // a "rate" task's fraction; else 0
+  double stop_drop = 0;   // a "stop" task's threshold (pruning.max_val_drops); else 0
   std::string status;  // done | failed | blocked (a dependency failed)
   int32_t attempts = 0;
   int32_t worker = 0;  // rank of the worker (group) that ran it last; -1 where none did
@@ -161,6 +171,7 @@ void visit_columns(R& r, V&& v) {
     v("seed", r.seed, 0);
     v("prune_mode", r.prune_mode, kNameLength);
     v("prune_rate", r.prune_rate, 0);
+    v("stop_drop", r.stop_drop, 0);
     v("status", r.status, kNameLength);
     v("attempts", r.attempts, 0);
     v("worker", r.worker, 0);
@@ -209,8 +220,9 @@ class ResultWriter {
   //  - `path` missing, or `fresh`: a new file is built at path + ".fresh.tmp" and renamed over
   //    `path`, so an old file survives any failure before the new one is complete. The root
   //    attribute "sweep_fingerprint" is set to `sweep_fingerprint` (reserved, like "schema").
-  //  - `path` exists: it must be a result file of this schema (else InputError, as from
-  //    read_result_file) written by the same sweep (else InputError "<path>: written by another
+  //  - `path` exists: it must be a result file of this schema or the previous one (else
+  //    InputError, as from read_result_file; one of the previous schema is rewritten in this
+  //    one at path + ".resume.tmp" and renamed over `path`, its rows upgraded) written by the same sweep (else InputError "<path>: written by another
   //    sweep (...); use --fresh to start over") by the same program version, when `attributes`
   //    and the file both name one in kVersionAttribute (else InputError "<path>: written by
   //    fineprune X, this is Y ..."). Rows of `results` and `curves` whose key is not

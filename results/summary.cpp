@@ -22,12 +22,13 @@ void mean_std(const std::vector<double>& v, double& mean, double& sd) {
 }  // namespace
 
 std::vector<SummaryRow> summarise(const std::vector<ResultRow>& rows) {
-  using Key = std::tuple<std::string, std::string, std::string, std::string, double>;
+  using Key = std::tuple<std::string, std::string, std::string, std::string, double, double>;
   std::vector<Key> order;
   std::map<Key, std::vector<const ResultRow*>> groups;
   for (const ResultRow& r : rows) {
-    // Stop-mode rows reach different fractions per seed: group them under rate 0.
-    const Key key{r.model, r.attack, r.defense, r.prune_mode, r.prune_mode == "rate" ? r.prune_rate : 0.0};
+    // Stop-mode rows reach different fractions per seed: grouped by their threshold.
+    const Key key{r.model, r.attack, r.defense, r.prune_mode, r.prune_mode == "rate" ? r.prune_rate : 0.0,
+                  r.prune_mode == "stop" ? r.stop_drop : 0.0};
     if (groups.find(key) == groups.end()) order.push_back(key);
     groups[key].push_back(&r);
   }
@@ -35,7 +36,7 @@ std::vector<SummaryRow> summarise(const std::vector<ResultRow>& rows) {
   for (const Key& key : order) {
     const auto& g = groups[key];
     SummaryRow s;
-    std::tie(s.model, s.attack, s.defense, s.prune_mode, s.prune_rate) = key;
+    std::tie(s.model, s.attack, s.defense, s.prune_mode, s.prune_rate, s.stop_drop) = key;
     s.n = static_cast<int>(g.size());
     std::vector<double> clean, asr, robust, frac;
     for (const ResultRow* r : g) {
@@ -69,6 +70,8 @@ std::string format_summary(const std::vector<SummaryRow>& rows) {
     char setting[32];
     if (s.prune_mode == "rate") {
       std::snprintf(setting, sizeof setting, "rate %.2f", s.prune_rate);
+    } else if (s.prune_mode == "stop" && s.stop_drop > 0) {
+      std::snprintf(setting, sizeof setting, "stop %.3gpt", 100 * s.stop_drop);
     } else {
       std::snprintf(setting, sizeof setting, "%s", s.prune_mode.c_str());
     }

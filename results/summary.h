@@ -11,7 +11,8 @@ namespace fineprune {
 
 struct SummaryRow {
   std::string model, attack, defense, prune_mode;
-  double prune_rate = 0;
+  double prune_rate = 0;  // "rate" rows: the rate; else 0
+  double stop_drop = 0;   // "stop" rows: the threshold; else 0
   int n = 0;  // seeds
   double clean_mean = 0, clean_std = 0;
   double asr_mean = 0, asr_std = 0;
@@ -19,7 +20,7 @@ struct SummaryRow {
   double pruned_fraction_mean = 0;
 };
 
-// Groups rows by (model, attack, defense, prune_mode, prune_rate) in first-seen order. std is the sample
+// Groups rows by (model, attack, defense, prune_mode, prune_rate, stop_drop) in first-seen order. std is the sample
 // standard deviation (0 for a single seed).
 std::vector<SummaryRow> summarise(const std::vector<ResultRow>& rows);
 

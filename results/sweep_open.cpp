@@ -186,7 +186,10 @@ std::unique_ptr<ResultWriter> ResultWriter::open_sweep(
     size_t keyless_tasks = 0;
     for (const TaskRow& row : old.tasks) keyless_tasks += row.key.empty() ? 1 : 0;
     orphans = (old.results.size() - results.size()) + (old.curves.size() - curves.size()) + keyless_tasks;
-    if (orphans > 0 || tasks.size() != old.tasks.size()) {
+    // A file of the previous schema (read upgraded) is rewritten in today's before appending.
+    const auto schema = old.attributes.find("schema");
+    const bool upgrade = schema != old.attributes.end() && schema->second != kResultSchema;
+    if (orphans > 0 || tasks.size() != old.tasks.size() || upgrade) {
       build(path + ".resume.tmp", old.attributes, results, curves, tasks);
     }
   }

@@ -71,7 +71,7 @@ TEST(ReportE2e, CsvAndLatexToFilesWithFilters) {
   const std::string text = read_bytes(csv);
   EXPECT_EQ(text.rfind("attack,defense,", 0), 0u);
   EXPECT_EQ(text.find("badnets"), std::string::npos);
-  EXPECT_NE(text.find("\nblended,fineprune,rate,0.9,3,3,"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nblended,fineprune,rate,0.9,0,3,3,"), std::string::npos) << text;
 
   const std::string tex = f.out_dir + "/table.tex";
   r = f.report({"--format", "latex", "--out", tex, "--defense", "fineprune"});

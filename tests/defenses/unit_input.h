@@ -26,7 +26,7 @@ struct UnitCase {
     const std::function<const PruningPlan&()> no_plan = []() -> const PruningPlan& {
       throw Error("this step asked for a pruning plan");
     };
-    const DefenseInput in{spec, settings, *model, recipe, clean, "", 0, no_plan, 1, {}, {}};
+    const DefenseInput in{spec, settings, *model, recipe, clean, "", 0, 0, no_plan, 1, {}, {}};
     return defense_step(name)(in);
   }
 };

@@ -21,6 +21,7 @@ TEST(Protocol, AssignmentRoundTrip) {
   a.task.seed = 42;
   a.task.prune_mode = "rate";
   a.task.prune_rate = 0.1 + 0.2;  // not exactly representable: must survive bit-identical
+  a.task.stop_drop = 0.07;        // every field travels, whatever the mode reads
   a.task.cost = 12345.5;
   a.task.deps = {"dep1", "dep\\2"};
   a.attempt = 2;
@@ -34,6 +35,7 @@ TEST(Protocol, AssignmentRoundTrip) {
   EXPECT_EQ(b.task.seed, a.task.seed);
   EXPECT_EQ(b.task.prune_mode, a.task.prune_mode);
   EXPECT_EQ(b.task.prune_rate, a.task.prune_rate);
+  EXPECT_EQ(b.task.stop_drop, a.task.stop_drop);
   EXPECT_EQ(b.task.cost, a.task.cost);
   EXPECT_EQ(b.task.deps, a.task.deps);
   EXPECT_EQ(b.attempt, 2);

@@ -40,7 +40,7 @@ auto curve_values(const CurveRow& r) {
 }
 
 auto task_values(const TaskRow& r) {
-  return std::make_tuple(r.key, r.kind, r.attack, r.model, r.seed, r.prune_mode, r.prune_rate, r.status, r.attempts,
+  return std::make_tuple(r.key, r.kind, r.attack, r.model, r.seed, r.prune_mode, r.prune_rate, r.stop_drop, r.status, r.attempts,
                          r.worker, r.host, r.wall_s, r.error);
 }
 

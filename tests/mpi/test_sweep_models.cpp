@@ -35,7 +35,7 @@ TEST_F(SweepMpi, TwoModelsRunAsAnAxisWithLabelledRowsAndReport) {
   const RunResult r = run_sweep(3, sweep_args(file, out), scratch_.path());
   ASSERT_EQ(r.exit_code, 0) << r.all();
   const ResultFile f = read_result_file(out);
-  EXPECT_EQ(f.attributes.at("schema"), "fineprune-results-5");
+  EXPECT_EQ(f.attributes.at("schema"), kResultSchema);
   EXPECT_EQ(done_task_keys(f.tasks).size(), 6u);
 
   std::map<std::string, size_t> results_by_model, curves_by_model, tasks_by_model;

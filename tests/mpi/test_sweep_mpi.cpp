@@ -263,6 +263,16 @@ TEST_F(SweepMpi, AttackOverridesApplyToThatAttackOnly) {
   }
   for (const auto& [seed, drops] : blended_stops) EXPECT_EQ(drops, (std::set<double>{0.04, 0.3})) << seed;
   EXPECT_EQ(blended_stops.size(), 2u);
+  // The tasks table: a stop task's threshold in stop_drop, a rate task's rate in prune_rate.
+  for (const TaskRow& t : f.tasks) {
+    if (t.prune_mode == "stop") {
+      EXPECT_EQ(t.prune_rate, 0.0) << t.key;
+      EXPECT_TRUE(t.stop_drop == 0.04 || t.stop_drop == 0.3) << t.key << " " << t.stop_drop;
+    } else if (t.prune_mode == "rate") {
+      EXPECT_EQ(t.stop_drop, 0.0) << t.key;
+      EXPECT_TRUE(t.prune_rate == 0.25 || t.prune_rate == 0.5) << t.key << " " << t.prune_rate;
+    }
+  }
   std::map<std::string, const ResultRow*> reference_by_key;
   for (const ResultRow& row : b.file.results) reference_by_key[row.key + row.defense + row.prune_mode] = &row;
   size_t same = 0;

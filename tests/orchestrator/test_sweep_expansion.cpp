@@ -73,9 +73,13 @@ TEST(SweepExpansion, OrderDepsAndFields) {
       EXPECT_EQ(t.deps, std::vector<std::string>{train.key}) << i;
     }
   }
+  // A stop task carries its threshold, a rate task its rate: never one in the other's field.
   EXPECT_EQ(tasks[3].prune_mode, "stop");
+  EXPECT_DOUBLE_EQ(tasks[3].stop_drop, 0.04);
+  EXPECT_EQ(tasks[3].prune_rate, 0.0);
   EXPECT_EQ(tasks[4].prune_mode, "rate");
   EXPECT_DOUBLE_EQ(tasks[4].prune_rate, 0.5);
+  EXPECT_EQ(tasks[4].stop_drop, 0.0);
   EXPECT_EQ(tasks[5].prune_mode, "rate");
   EXPECT_DOUBLE_EQ(tasks[5].prune_rate, 0.8);
   EXPECT_EQ(tasks[0].prune_mode, "");

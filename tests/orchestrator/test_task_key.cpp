@@ -20,10 +20,10 @@ namespace {
 
 // A task's identity within a sweep, independent of its key: attack, seed, kind, setting.
 std::string identity(const Task& t) {
-  char rate[40];
-  std::snprintf(rate, sizeof rate, "%.17g", t.prune_rate);
+  char setting[80];
+  std::snprintf(setting, sizeof setting, "%.17g/%.17g", t.prune_rate, t.stop_drop);
   return t.attack + "/" + std::to_string(t.seed) + "/" + task_kind_name(t) + "/" + t.prune_mode +
-         "/" + rate;
+         "/" + setting;
 }
 
 std::map<std::string, std::string> keys_of(const ExperimentSpec& spec,

@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "common/error.h"
 #include "common/experiment_spec.h"
 #include "common/stop_request.h"
+#include "common/sweep_expansion.h"
 #include "tests/parallel/parallel_fixtures.h"
 #include "tests/support/temp_files.h"
 #include "workers/defenses/pruning.h"
@@ -229,16 +231,19 @@ TEST_F(GroupTest, WholeExperimentInAGroupGivesOneRanksRows) {
     std::vector<CurveRow> curve;
     std::vector<ResultRow> rows = baseline_and_pruning_rows(ctx, plan, true, true, curve);
     const std::function<const PruningPlan&()> plan_of = [&]() -> const PruningPlan& { return plan; };
-    rows.push_back(defense_row(ctx, "finetune", "", 0, plan_of));
-    rows.push_back(defense_row(ctx, "fineprune", "stop", spec.pruning.max_val_drops.front(), plan_of));
-    rows.push_back(defense_row(ctx, "fineprune", "rate", 0.5, plan_of));
-    // The successors: CLP and ANP run whole on every rank, NAD trains data-parallel.
-    for (const char* d : {"clp", "anp", "nad"}) rows.push_back(defense_row(ctx, d, "", 0, plan_of));
+    // finetune, fineprune at the stop and at rate 0.5, and the successors: CLP and ANP run whole
+    // on every rank, NAD trains data-parallel.
+    for (const Task& t : expand_sweep(spec, "")) {
+      if (t.kind == TaskKind::Defend) rows.push_back(defense_row(ctx, t, plan_of));
+    }
     return rows;
   };
   const std::vector<ResultRow> alone = rows_of({});
   const std::vector<ResultRow> grouped = rows_of(context());
   ASSERT_EQ(grouped.size(), alone.size());
+  std::set<std::string> defenses;
+  for (const ResultRow& r : alone) defenses.insert(r.defense);
+  EXPECT_EQ(defenses, (std::set<std::string>{"none", "prune", "finetune", "fineprune", "clp", "anp", "nad"}));
   const double image = 1.0 / 300;
   for (size_t i = 0; i < alone.size(); ++i) {
     SCOPED_TRACE(alone[i].defense + " " + alone[i].prune_mode);

@@ -24,7 +24,7 @@ RESULT_COLUMNS = [
 ]
 CURVE_COLUMNS = ["attack", "model", "seed", "channels_pruned", "fraction", "val_acc", "clean_acc", "asr",
                  "robust_acc", "is_stop", "key"]
-TASK_COLUMNS = ["key", "kind", "attack", "model", "seed", "prune_mode", "prune_rate", "status", "attempts",
+TASK_COLUMNS = ["key", "kind", "attack", "model", "seed", "prune_mode", "prune_rate", "stop_drop", "status", "attempts",
                 "worker", "host", "wall_s", "model_digest", "error"]
 STRINGS = {"attack", "trigger", "target_mode", "defense", "prune_mode", "asr_counts", "model",
            "dataset", "key", "kind", "status", "host", "model_digest", "error"}
@@ -94,7 +94,8 @@ def expected_tasks():
             "model": "resnet18",
             "seed": 1 + i,
             "prune_mode": "none" if i == 0 else "stop",
-            "prune_rate": 0.25 * i,
+            "prune_rate": 0.0,
+            "stop_drop": 0.02 * i,
             "status": "done" if i < 3 else ("failed" if i == 3 else "blocked"),
             "attempts": 3 if i == 3 else 1,
             "worker": -1 if i == 4 else i + 1,
@@ -155,7 +156,7 @@ def check_rows(reader, table, got_rows, want_rows, columns):
 def check_h5py(path):
     with h5py.File(path, "r") as f:
         expect("h5py root members", sorted(f.keys()), ["curves", "results", "tasks"])
-        expect("h5py schema attribute", f.attrs["schema"], "fineprune-results-5")
+        expect("h5py schema attribute", f.attrs["schema"], "fineprune-results-6")
         expect("h5py experiment_yaml", f.attrs["experiment_yaml"], "seeds: [1, 2]\n")
         expect("h5py sweep_fingerprint", f.attrs["sweep_fingerprint"], "sweep-fingerprint-1")
         expect("h5py fineprune_version", f.attrs["fineprune_version"], "0.1.0")

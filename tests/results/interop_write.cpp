@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
       t.model = "resnet18";
       t.seed = 1 + i;
       t.prune_mode = i == 0 ? "none" : "stop";
-      t.prune_rate = 0.25 * i;
+      t.stop_drop = 0.02 * i;
       t.status = i < 3 ? "done" : i == 3 ? "failed" : "blocked";
       t.attempts = i == 3 ? 3 : 1;
       t.worker = i == 4 ? -1 : i + 1;

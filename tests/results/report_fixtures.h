@@ -65,7 +65,7 @@ inline std::vector<ResultRow> rows_for(const std::string& attack, int64_t seed,
 
 inline TaskRow task(const std::string& key, const std::string& kind, const std::string& attack,
                     int64_t seed, const std::string& status, const std::string& mode = "",
-                    double rate = 0, const std::string& error = "") {
+                    double setting = 0, const std::string& error = "") {
   TaskRow t;
   t.key = key;
   t.kind = kind;
@@ -73,7 +73,8 @@ inline TaskRow task(const std::string& key, const std::string& kind, const std::
   t.model = "small_cnn";  // the fixture YAML's one model
   t.seed = seed;
   t.prune_mode = mode;
-  t.prune_rate = rate;
+  t.prune_rate = mode == "rate" ? setting : 0.0;  // `setting`: a rate, or a stop's threshold
+  t.stop_drop = mode == "stop" ? setting : 0.0;
   t.status = status;
   t.attempts = status == "blocked" ? 0 : status == "failed" ? 3 : 1;
   t.worker = status == "blocked" ? -1 : 1;

@@ -68,7 +68,8 @@ inline TaskRow task_row(int i) {
   t.model = "global_pool-" + std::to_string(i);
   t.seed = 1000000000000LL + i;
   t.prune_mode = i % 2 ? "rate" : "stop";
-  t.prune_rate = 0.125 + i;
+  t.prune_rate = i % 2 ? 0.125 + i : 0.0;
+  t.stop_drop = i % 2 ? 0.0 : 0.0625 + i;
   const char* statuses[] = {"done", "failed", "blocked"};
   t.status = statuses[i % 3];
   t.attempts = 1 + i;
@@ -131,6 +132,7 @@ inline void expect_same(const TaskRow& a, const TaskRow& b) {
   FP_EXPECT_FIELD(seed);
   FP_EXPECT_FIELD(prune_mode);
   FP_EXPECT_FIELD(prune_rate);
+  FP_EXPECT_FIELD(stop_drop);
   FP_EXPECT_FIELD(status);
   FP_EXPECT_FIELD(attempts);
   FP_EXPECT_FIELD(worker);

@@ -100,18 +100,26 @@ TEST(ReportFormat, CsvIsOneHeaderAndOneLinePerRowOfRawFractions) {
   const std::string csv = format_report(sample_table(), ReportFormat::Csv);
   EXPECT_EQ(count(csv, "\n"), 4u);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
-            "attack,defense,prune_mode,prune_rate,n,n_expected,clean_acc_mean,clean_acc_std,asr_mean,"
+            "attack,defense,prune_mode,prune_rate,stop_drop,n,n_expected,clean_acc_mean,clean_acc_std,asr_mean,"
             "asr_std,robust_acc_mean,robust_acc_std,pruned_fraction,clean_drop_mean,clean_drop_std,"
             "wall_s_mean");
-  EXPECT_NE(csv.find("\nbad_nets,none,none,0,3,3,0.91,0.01,0.05,0.025,0.9,0,0,,,0\n"), std::string::npos) << csv;
-  EXPECT_NE(csv.find("\nbad_nets,fineprune,rate,0.5,2,3,0.91,0.01,0.05,0.025,0.9,0,0.5,0.01,0.005,12.5\n"),
+  EXPECT_NE(csv.find("\nbad_nets,none,none,0,0,3,3,0.91,0.01,0.05,0.025,0.9,0,0,,,0\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\nbad_nets,fineprune,rate,0.5,0,2,3,0.91,0.01,0.05,0.025,0.9,0,0.5,0.01,0.005,12.5\n"),
             std::string::npos) << csv;
-  EXPECT_NE(csv.find("\nblended,finetune,none,0,0,3,,,,,,,,,,\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\nblended,finetune,none,0,0,0,3,,,,,,,,,,\n"), std::string::npos) << csv;
   for (const std::string& line : {std::string("bad_nets,none"), std::string("blended,finetune")}) {
     const size_t at = csv.find(line);
     ASSERT_NE(at, std::string::npos);
-    EXPECT_EQ(count(csv.substr(at, csv.find('\n', at) - at), ","), 15u) << line;
+    EXPECT_EQ(count(csv.substr(at, csv.find('\n', at) - at), ","), 16u) << line;
   }
+  // A stop row: its threshold in stop_drop, nothing in prune_rate (a rate is a rate).
+  ReportTable stop_table = sample_table();
+  ReportRow stop = make_row("bad_nets", "fineprune", "stop", 0, 3, 3);
+  stop.stop_drop = 0.04;
+  stop_table.rows = {stop};
+  const std::string stop_csv = format_report(stop_table, ReportFormat::Csv);
+  EXPECT_NE(stop_csv.find("\nbad_nets,fineprune,stop,0,0.04,3,3,"), std::string::npos) << stop_csv;
+  EXPECT_NE(format_report(stop_table, ReportFormat::Markdown).find("stop 4pt"), std::string::npos);
   EXPECT_EQ(csv.find("failed"), std::string::npos);  // notes stay out of the data
 }
 

@@ -34,7 +34,8 @@ class ReportTableTest : public TempDirTest {
   const ReportRow& find(const ReportTable& t, const std::string& attack, const std::string& defense,
                         const std::string& mode, double rate = 0) {
     for (const ReportRow& r : t.rows) {
-      if (r.attack == attack && r.defense == defense && r.prune_mode == mode && r.prune_rate == rate) return r;
+      const double setting = mode == "stop" ? r.stop_drop : r.prune_rate;  // `rate`: or a stop's threshold
+      if (r.attack == attack && r.defense == defense && r.prune_mode == mode && setting == rate) return r;
     }
     ADD_FAILURE() << "no row " << attack << " " << defense << " " << mode << " " << rate;
     static const ReportRow none;

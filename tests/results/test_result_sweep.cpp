@@ -199,12 +199,101 @@ TEST_F(ResultSweep, SchemaFourFileIsRefusedNamingBothSchemas) {
   ASSERT_NO_FATAL_FAILURE(relabel_schema(path("v4.h5"), "fineprune-results-4"));
   const std::string expected = path("v4.h5") +
                                ": not a fineprune result file: schema is 'fineprune-results-4', "
-                               "expected 'fineprune-results-5'";
+                               "expected '" + kResultSchema + "'";
   const std::string resume = message_of<InputError>(
       [&] { ResultWriter::open_sweep(path("v4.h5"), {}, "fp", false); });
   EXPECT_NE(resume.find(expected), std::string::npos) << resume;
   const std::string read = message_of<InputError>([&] { read_result_file(path("v4.h5")); });
   EXPECT_NE(read.find(expected), std::string::npos) << read;
+}
+
+// Rewrites the file's tasks table as schema 5 had it: no stop_drop column (the other columns,
+// packed, in order), then names the file schema 5.
+void make_schema5(const std::string& file) {
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  const hid_t old_set = H5Dopen2(f, "tasks", H5P_DEFAULT);
+  const hid_t old_type = H5Dget_type(old_set);
+  const hid_t space = H5Dget_space(old_set);
+  std::vector<std::pair<std::string, hid_t>> members;
+  size_t size = 0;
+  for (int i = 0; i < H5Tget_nmembers(old_type); ++i) {
+    char* name = H5Tget_member_name(old_type, static_cast<unsigned>(i));
+    if (std::string(name) != "stop_drop") {
+      members.emplace_back(name, H5Tget_member_type(old_type, static_cast<unsigned>(i)));
+      size += H5Tget_size(members.back().second);
+    }
+    H5free_memory(name);
+  }
+  ASSERT_EQ(members.size(), task_column_names().size() - 1);
+  const hid_t type5 = H5Tcreate(H5T_COMPOUND, size);
+  size_t offset = 0;
+  for (const auto& [name, type] : members) {
+    ASSERT_GE(H5Tinsert(type5, name.c_str(), offset, type), 0);
+    offset += H5Tget_size(type);
+    H5Tclose(type);
+  }
+  const hssize_t rows = H5Sget_simple_extent_npoints(space);
+  std::vector<char> records(static_cast<size_t>(rows) * size + 1);
+  ASSERT_GE(H5Dread(old_set, type5, H5S_ALL, H5S_ALL, H5P_DEFAULT, records.data()), 0);
+  H5Dclose(old_set);
+  H5Tclose(old_type);
+  ASSERT_GE(H5Ldelete(f, "tasks", H5P_DEFAULT), 0);
+  const hsize_t dims = static_cast<hsize_t>(rows);
+  const hid_t space5 = H5Screate_simple(1, &dims, nullptr);  // the old one is unlimited (chunked)
+  const hid_t set5 = H5Dcreate2(f, "tasks", type5, space5, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(set5, 0);
+  ASSERT_GE(H5Dwrite(set5, type5, H5S_ALL, H5S_ALL, H5P_DEFAULT, records.data()), 0);
+  H5Dclose(set5);
+  H5Tclose(type5);
+  H5Sclose(space5);
+  H5Sclose(space);
+  ASSERT_GE(H5Fclose(f), 0);
+  ASSERT_NO_FATAL_FAILURE(relabel_schema(file, "fineprune-results-5"));
+}
+
+// Schema 5 (no tasks.stop_drop: a stop task's threshold was in tasks.prune_rate) is read
+// upgraded, and a resume rewrites the file in today's schema and goes on from it: a sweep begun
+// by the build before is not lost.
+TEST_F(ResultSweep, SchemaFiveFileIsReadUpgradedAndResumed) {
+  Outcome stop = outcome("stop-task", 2, 1), rate = outcome("rate-task", 1, 0);
+  stop.task.prune_mode = "stop";
+  stop.task.prune_rate = 0.04;  // where schema 5 kept the threshold
+  stop.task.stop_drop = 0;
+  rate.task.prune_mode = "rate";
+  rate.task.prune_rate = 0.5;
+  rate.task.stop_drop = 0;
+  {
+    auto writer = ResultWriter::open_sweep(path("v5.h5"), {{"yaml", "y"}}, "fp", false);
+    write(*writer, stop);
+    write(*writer, rate);
+  }
+  ASSERT_NO_FATAL_FAILURE(make_schema5(path("v5.h5")));
+
+  const ResultFile old = read_result_file(path("v5.h5"));
+  EXPECT_EQ(old.attributes.at("schema"), "fineprune-results-5");
+  ASSERT_EQ(old.tasks.size(), 2u);
+  EXPECT_EQ(old.tasks[0].prune_rate, 0.0);
+  EXPECT_EQ(old.tasks[0].stop_drop, 0.04);
+  EXPECT_EQ(old.tasks[1].prune_rate, 0.5);
+  EXPECT_EQ(old.tasks[1].stop_drop, 0.0);
+  EXPECT_EQ(old.tasks[0].error, stop.task.error);  // the columns after the missing one line up
+  EXPECT_EQ(old.tasks[1].model_digest, rate.task.model_digest);
+  EXPECT_EQ(old.results.size(), 3u);
+
+  auto writer = ResultWriter::open_sweep(path("v5.h5"), {}, "fp", false);
+  EXPECT_EQ(writer->done_keys(), (std::set<std::string>{"stop-task", "rate-task"}));
+  write(*writer, outcome("after", 1, 0));
+  writer->close();
+  const ResultFile now = read_result_file(path("v5.h5"));
+  EXPECT_EQ(now.attributes.at("schema"), kResultSchema);
+  EXPECT_EQ(now.attributes.at("yaml"), "y");
+  ASSERT_EQ(now.tasks.size(), 3u);
+  EXPECT_EQ(now.tasks[0].stop_drop, 0.04);
+  EXPECT_EQ(now.tasks[0].prune_rate, 0.0);
+  EXPECT_EQ(now.tasks[2].key, "after");
+  EXPECT_EQ(now.results.size(), 4u);
+  EXPECT_EQ(now.curves.size(), 1u);
 }
 
 TEST_F(ResultSweep, FreshStartsAnEmptyFileOverTheOldOne) {

@@ -267,7 +267,7 @@ TEST(ResultColumns, MatchStructFieldOrder) {
                                       "clean_acc", "asr", "robust_acc", "is_stop", "key"}));
   EXPECT_EQ(task_column_names(),
             (std::vector<std::string>{"key", "kind", "attack", "model", "seed", "prune_mode", "prune_rate",
-                                      "status", "attempts", "worker", "host", "wall_s",
+                                      "stop_drop", "status", "attempts", "worker", "host", "wall_s",
                                       "model_digest", "error"}));
 }
 

@@ -26,10 +26,11 @@ struct DefenseInput {
   PrunableNet& model;                          // the backdoored model: read it, copy it, never change it
   const ModelRecipe& recipe;                   // makes and copies models of its architecture
   const TensorSet& clean;                      // the defender's clean data (the validation split)
-  // Defenses run per pruning setting (fineprune): the task's setting ("stop" with its threshold,
-  // or "rate" with its rate); else "" and 0.
+  // Defenses run per pruning setting (fineprune): the task's setting, "stop" at its threshold
+  // stop_drop or "rate" at its rate prune_rate; else "" (and both 0).
   std::string prune_mode;
-  double prune_value = 0;
+  double prune_rate = 0;
+  double stop_drop = 0;
   // The pruning order and curve of the prunable layer on the clean data, computed on first use
   // and shared by the model's tasks on this worker.
   std::function<const PruningPlan&()> plan;

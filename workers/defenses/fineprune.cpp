@@ -16,9 +16,9 @@ DefenseOutput fineprune(const DefenseInput& in) {
   const PruningPlan& plan = in.plan();
   DefenseOutput out;
   if (in.prune_mode == "stop") {
-    out.setting = stop_setting(plan, in.prune_value);
+    out.setting = stop_setting(plan, in.stop_drop);
   } else if (in.prune_mode == "rate") {
-    out.setting = rate_setting(plan, in.model, in.prune_value);
+    out.setting = rate_setting(plan, in.model, in.prune_rate);
   } else {
     throw Error("fineprune: the task names no pruning setting (prune_mode '" + in.prune_mode + "')");
   }

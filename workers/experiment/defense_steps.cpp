@@ -56,8 +56,8 @@ std::vector<ResultRow> baseline_and_pruning_rows(const StepContext& ctx, const P
   return rows;
 }
 
-ResultRow defense_row(const StepContext& ctx, const std::string& defense, const std::string& prune_mode,
-                      double prune_value, const std::function<const PruningPlan&()>& plan) {
+ResultRow defense_row(const StepContext& ctx, const Task& task, const std::function<const PruningPlan&()>& plan) {
+  const std::string& defense = task.defense;
   const auto start = std::chrono::steady_clock::now();
   // The plan is shared by the model's tasks: its time counts once, as shared_wall_s, whichever
   // task happens to compute it.
@@ -71,7 +71,7 @@ ResultRow defense_row(const StepContext& ctx, const std::string& defense, const 
   const std::map<std::string, double> settings = settings_of(ctx.spec, defense);
   const LogFn log = [&](const std::string& line) { ctx.log(ctx.attack.name + ": " + line); };
   const DefenseInput in{ctx.spec, settings, *ctx.backdoored.model, ctx.backdoored.recipe,
-                        ctx.backdoored.eval.validation, prune_mode, prune_value, timed_plan, ctx.seed,
+                        ctx.backdoored.eval.validation, task.prune_mode, task.prune_rate, task.stop_drop, timed_plan, ctx.seed,
                         ctx.context, log};
   const DefenseOutput out = defense_step(defense)(in);
   const Metrics m = evaluate(*out.model, ctx.backdoored.eval, ctx.context.parallel);

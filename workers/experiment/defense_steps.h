@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/task.h"
 #include "workers/defenses/pruning_plan.h"
 #include "workers/experiment/experiment_runner.h"
 #include "workers/experiment/result_rows.h"
@@ -32,10 +33,10 @@ std::vector<ResultRow> baseline_and_pruning_rows(const StepContext& ctx, const P
                                                  bool with_none, bool with_prune,
                                                  std::vector<CurveRow>& curve_rows);
 
-// The row of `defense` (a catalog defense with its own task: finetune, fineprune, clp, ...): its
-// step (workers/defenses/<name>.cpp) on the model, at `prune_mode` and `prune_value` where it runs
-// per pruning setting; the defended model scored. `plan` gives the model's pruning plan.
-ResultRow defense_row(const StepContext& ctx, const std::string& defense, const std::string& prune_mode,
-                      double prune_value, const std::function<const PruningPlan&()>& plan);
+// The row of a Defend task (task.defense: a catalog defense with its own task, such as finetune,
+// fineprune, clp): its step (workers/defenses/<name>.cpp) on the model, at the task's pruning
+// setting where it runs per setting; the defended model scored. `plan` gives the model's pruning
+// plan.
+ResultRow defense_row(const StepContext& ctx, const Task& task, const std::function<const PruningPlan&()>& plan);
 
 }  // namespace fineprune

@@ -94,7 +94,7 @@ std::vector<ResultRow> run_defenses(const ExperimentSpec& spec, const AttackSpec
   one_seed.seeds = {static_cast<int64_t>(seed)};
   for (const Task& t : expand_sweep(one_seed, "")) {  // keys unused here
     if (t.kind != TaskKind::Defend || t.attack != attack.name || t.model != model_label(spec.model)) continue;
-    rows.push_back(defense_row(ctx, t.defense, t.prune_mode, t.prune_rate, plan_of_model));
+    rows.push_back(defense_row(ctx, t, plan_of_model));
   }
   return rows;
 }

@@ -155,7 +155,7 @@ TaskOutcome TaskExecutor::run(const Assignment& assignment) {
       const std::function<const PruningPlan&()> plan = [&]() -> const PruningPlan& {
         return plan_for(spec, train_key, bd);
       };
-      out.results.push_back(defense_row(ctx, task.defense, task.prune_mode, task.prune_rate, plan));
+      out.results.push_back(defense_row(ctx, task, plan));
       break;
     }
   }
