@@ -100,6 +100,11 @@ void add_model(CanonicalText& out, const std::string& prefix, const ModelSpec& m
   out.add(p + "widths", m.widths);
   out.add(p + "hidden", m.hidden);
   out.add(p + "head", m.head);
+  if (!m.final_bn) out.add(p + "final_bn", int64_t{0});  // only when set: older keys stay as they were
+  if (!m.input_mean.empty()) {
+    out.add(p + "input_mean", m.input_mean);
+    out.add(p + "input_std", m.input_std);
+  }
   // The label names the rows, so it is in the key; only where it differs from the architecture
   // name, so that the keys of a file with the single `model:` section read as they always did
   // (and a `models:` entry labelled by its architecture shares them: same settings, same rows).
@@ -142,6 +147,12 @@ void add_attack(CanonicalText& out, const std::string& prefix, const AttackSpec&
   out.add(p + "pruning_aware.max_val_drop", pa.max_val_drop);
   out.add(p + "pruning_aware.bias_decrease", pa.bias_decrease);
   out.add(p + "pruning_aware.clean_epochs", pa.clean_epochs);
+  // A received model is its bytes (the path may move); only where there is one, so that the
+  // keys of attacks trained here read as they always did.
+  if (!a.model_file.empty()) {
+    out.add(p + "model_sha256", a.model_sha256);
+    out.add(p + "model_layout", a.model_layout);
+  }
 }
 
 void add_pruning(CanonicalText& out, const std::string& prefix, const PruningSpec& p) {

@@ -52,6 +52,15 @@ struct ModelSpec {
   // every channel; "max_pool": a 2x2 max-pool first (7x7 -> 3x3 on 28x28 images: the last row
   // and column are dropped); "global_pool": each channel averaged over positions first.
   std::string head = "flatten";
+  // preact_resnet18 only: the BatchNorm and ReLU after the last stage, before the pooling. The
+  // CIFAR-10 backdoor benchmarks' PreAct-ResNet-18 (BackdoorBench, WaNet's code) has none: false
+  // builds that network, whose prunable activation is the last stage's sum, pooled.
+  bool final_bn = true;
+  // Per-channel input normalisation the network applies first, (x - mean) / std on pixels in
+  // [0, 1] (triggers are stamped on pixels, before it): what a model trained with a normalising
+  // data pipeline (the CIFAR-10 benchmarks) expects. Empty: none. Both or neither, one value per
+  // image channel, std > 0.
+  std::vector<double> input_mean, input_std;
 };
 
 // One optimiser run (attack training, clean pre-training, fine-tuning).
@@ -120,6 +129,13 @@ struct AttackSpec {
   std::optional<TrainSpec> training;
   std::optional<TrainSpec> finetune;
   std::optional<PruningSpec> pruning;
+  // A model trained elsewhere (a PyTorch state_dict; docs/RECEIVED-MODELS.md): the attack's model
+  // is this file, loaded for every seed instead of trained (poison_rate and training then unused;
+  // the trigger is what ASR is measured with). model_sha256 pins its bytes (checked before any
+  // work and again at every load); model_layout names its tensors (common/model_layouts.h).
+  std::string model_file;  // resolved next to the YAML file; empty: trained here
+  std::string model_sha256;
+  std::string model_layout = "fineprune";
 };
 
 // How a worker group of several ranks trains one task together (workers/parallel/). Not part of

@@ -1,5 +1,6 @@
 // Reads an experiment YAML file into an ExperimentSpec and validates all of it before any work.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -7,6 +8,7 @@
 #include "common/defense_catalog.h"
 #include "common/error.h"
 #include "common/experiment_spec.h"
+#include "common/model_layouts.h"
 #include "common/yaml_reading.h"
 
 #include <yaml-cpp/depthguard.h>
@@ -127,8 +129,10 @@ void read_data(const Field& f, const std::filesystem::path& base_dir, DataSpec& 
 // `arch_key` names the architecture: "name" in the single `model:` section, "arch" in a
 // `models:` entry (whose "name" is its label, read by read_models).
 void read_model(const Field& f, ModelSpec& model, const std::string& arch_key = "name") {
-  const MapReader m(f, arch_key == "name" ? std::vector<std::string>{"name", "widths", "hidden", "head"}
-                                          : std::vector<std::string>{"name", "arch", "widths", "hidden", "head"});
+  const MapReader m(f, arch_key == "name"
+                           ? std::vector<std::string>{"name", "widths", "hidden", "head", "final_bn", "input_mean", "input_std"}
+                           : std::vector<std::string>{"name", "arch", "widths", "hidden", "head", "final_bn",
+                                                      "input_mean", "input_std"});
   read_name(m.get(arch_key), model.name, known_models());
   const Field widths = m.get("widths");
   read_into(widths, model.widths);
@@ -146,7 +150,22 @@ void read_model(const Field& f, ModelSpec& model, const std::string& arch_key = 
     widths.fail(model.name + " takes " + std::to_string(want) + " widths, got " +
                 std::to_string(model.widths.size()));
   }
+  read_into(m.get("final_bn"), model.final_bn);
+  read_into(m.get("input_mean"), model.input_mean);
+  read_into(m.get("input_std"), model.input_std);
+  if (model.input_mean.size() != model.input_std.size()) {
+    (m.get("input_mean").present() ? m.get("input_mean") : m.get("input_std"))
+        .fail("input_mean and input_std go together, one value per image channel each (" +
+              std::to_string(model.input_mean.size()) + " and " + std::to_string(model.input_std.size()) + " given)");
+  }
+  for (double s : model.input_std) {
+    if (!(s > 0) || !std::isfinite(s)) m.get("input_std").fail("every value must be > 0, got " + std::to_string(s));
+  }
+  for (double v : model.input_mean) {
+    if (!std::isfinite(v)) m.get("input_mean").fail("every value must be finite");
+  }
   refuse_unused(m, {"head"}, model.name == "small_cnn", "by model small_cnn");
+  refuse_unused(m, {"final_bn"}, model.name == "preact_resnet18", "by model preact_resnet18");
   refuse_unused(m, {"hidden"}, model.name != "preact_resnet18",
                 "by models small_cnn, vgg and deepid (preact_resnet18 has no hidden layer)");
 }
@@ -318,10 +337,38 @@ void read_overrides(const Field& f, const ExperimentSpec& file, AttackSpec& a) {
 }
 
 // Returns the name's field, for the duplicate check across attacks.
+// An attack's received model: model_file with its model_sha256 (and model_layout), or none of them.
+void read_received_model(const MapReader& m, const std::filesystem::path& base_dir, AttackSpec& a) {
+  const Field file = m.get("model_file");
+  if (!file.present()) {
+    for (const char* key : {"model_sha256", "model_layout"}) {
+      if (m.has(key)) m.get(key).fail("only with model_file (the received model it describes)");
+    }
+    return;
+  }
+  read_into(file, a.model_file);
+  if (a.model_file.empty()) file.fail("must name a file");
+  a.model_file = resolve_path(a.model_file, base_dir);
+  const Field digest = m.get("model_sha256");
+  if (!digest.present()) {
+    digest.fail("required with model_file: the SHA-256 of its bytes (sha256sum " + a.model_file +
+                "), so that a changed file cannot pass for the one the results describe");
+  }
+  read_into(digest, a.model_sha256);
+  if (a.model_sha256.size() != 64 || a.model_sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    digest.fail("expected 64 lowercase hex digits, got '" + a.model_sha256 + "'");
+  }
+  read_name(m.get("model_layout"), a.model_layout, layout_names());
+  if (a.pruning_aware.enabled) {
+    m.get("pruning_aware").fail("a received model (model_file) is not trained here, so it has no pruning-aware training");
+  }
+}
+
 Field read_attack(const Field& f, const std::filesystem::path& base_dir, const ExperimentSpec& file,
                   AttackSpec& a) {
   const int64_t num_classes = file.data.num_classes;
-  const MapReader m(f, {"name", "trigger", "target", "poison_rate", "pruning_aware", "overrides"});
+  const MapReader m(f, {"name", "trigger", "target", "poison_rate", "pruning_aware", "overrides", "model_file",
+                        "model_sha256", "model_layout"});
   const Field name = m.get("name");
   read_into(name, a.name);
   check_label(name, a.name);
@@ -336,6 +383,7 @@ Field read_attack(const Field& f, const std::filesystem::path& base_dir, const E
   check_range(m.get("poison_rate"), a.poison_rate, 0.0, false, 1.0, true);
   if (m.has("pruning_aware")) read_pruning_aware(m.get("pruning_aware"), a.pruning_aware);
   if (m.has("overrides")) read_overrides(m.get("overrides"), file, a);
+  read_received_model(m, base_dir, a);
   return name;
 }
 

@@ -321,7 +321,9 @@ TEST(SweepFingerprint, CoversTheSweepNotItsFormatting) {
 TEST(TaskKey, SpecStructsHaveNotGrown) {
   EXPECT_EQ(sizeof(DataSpec), 12 * sizeof(std::string) + sizeof(std::vector<std::string>) + 5 * 8)
       << "DataSpec changed: update add_data()";
-  EXPECT_EQ(sizeof(ModelSpec), 3 * sizeof(std::string) + sizeof(std::vector<int64_t>) + 8)
+  // ... + final_bn (padded to 8) + input_mean and input_std.
+  EXPECT_EQ(sizeof(ModelSpec), 3 * sizeof(std::string) + sizeof(std::vector<int64_t>) + 8 + 8 +
+                                   2 * sizeof(std::vector<double>))
       << "ModelSpec changed: update add_model()";
   EXPECT_EQ(sizeof(TrainSpec), 5 * 8u) << "TrainSpec changed: update add_train()";
   EXPECT_EQ(sizeof(TriggerSpec), 5 * sizeof(std::string) + 9 * 8)
@@ -332,7 +334,8 @@ TEST(TaskKey, SpecStructsHaveNotGrown) {
   // finetune and pruning in the defense keys through spec_for_attack.
   EXPECT_EQ(sizeof(AttackSpec), sizeof(std::string) + sizeof(TriggerSpec) + sizeof(TargetSpec) + 8 +
                                     sizeof(PruningAwareSpec) + 2 * sizeof(std::optional<TrainSpec>) +
-                                    sizeof(std::optional<PruningSpec>))
+                                    sizeof(std::optional<PruningSpec>) +
+                                    3 * sizeof(std::string))  // model_file (not keyed: its digest is), sha256, layout
       << "AttackSpec changed: update add_attack() or the overrides in task_key.cpp";
   EXPECT_EQ(sizeof(PruningSpec), 2 * sizeof(std::vector<double>)) << "update add_pruning()";
 }

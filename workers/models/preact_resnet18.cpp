@@ -34,7 +34,7 @@ static std::vector<int64_t> resnet_widths(std::vector<int64_t> widths) {
   return widths.empty() ? std::vector<int64_t>{64, 128, 256, 512} : widths;
 }
 
-PreActResNet18::PreActResNet18(ImageShape in, int64_t num_classes, std::vector<int64_t> widths)
+PreActResNet18::PreActResNet18(ImageShape in, int64_t num_classes, std::vector<int64_t> widths, bool final_bn)
     : PrunableNet("preact_resnet18", resnet_widths(widths).back()) {
   widths = resnet_widths(widths);
   if (widths.size() != 4) throw InputError("model.widths: preact_resnet18 takes 4 stage widths");
@@ -49,14 +49,14 @@ PreActResNet18::PreActResNet18(ImageShape in, int64_t num_classes, std::vector<i
       c = widths[stage];
     }
   }
-  bn_final_ = register_module("bn_final", nn::BatchNorm2d(c));
+  if (final_bn) bn_final_ = register_module("bn_final", nn::BatchNorm2d(c));
   fc_ = register_module("fc", nn::Linear(c, num_classes));
 }
 
 TrunkOutput PreActResNet18::trunk_raw(const torch::Tensor& x) {
   torch::Tensor h = stem_->forward(x);
   for (auto& block : blocks_) h = block->forward(h);
-  h = torch::relu(bn_final_->forward(h));
+  if (bn_final_) h = torch::relu(bn_final_->forward(h));
   return {torch::adaptive_avg_pool2d(h, {1, 1}), {}};
 }
 

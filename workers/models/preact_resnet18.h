@@ -1,6 +1,8 @@
 // PreAct-ResNet-18 (He et al. 2016), the field's standard 32x32 benchmark network. The prunable
 // layer is the last stage's output after the final BN and ReLU, average-pooled (its channels sum
-// the last convolution and the shortcut, so the final BN is what silences a channel).
+// the last convolution and the shortcut, so the final BN is what silences a channel). Without
+// the final BN (final_bn false) it is the last stage's sum itself, pooled, and only the mask
+// silences a pruned channel.
 #pragma once
 
 #include "workers/models/small_cnn.h"
@@ -21,8 +23,9 @@ TORCH_MODULE(PreActBlock);
 
 class PreActResNet18 : public PrunableNet {
  public:
-  // widths: the four stage widths (default 64 128 256 512).
-  PreActResNet18(ImageShape in, int64_t num_classes, std::vector<int64_t> widths);
+  // widths: the four stage widths (default 64 128 256 512). final_bn false: no BatchNorm and ReLU
+  // after the last stage (the benchmarks' variant, model.final_bn).
+  PreActResNet18(ImageShape in, int64_t num_classes, std::vector<int64_t> widths, bool final_bn = true);
   torch::Tensor head_rest(const torch::Tensor& z) override { return z; }
 
  protected:

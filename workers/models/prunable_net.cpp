@@ -11,7 +11,7 @@ PrunableNet::PrunableNet(std::string name, int64_t prunable_channels)
 }
 
 TrunkOutput PrunableNet::trunk(const torch::Tensor& x) {
-  TrunkOutput t = trunk_raw(x);
+  TrunkOutput t = trunk_raw(normalized(x));
   t.act = t.act * mask_.view({1, -1, 1, 1});
   return t;
 }
@@ -72,6 +72,40 @@ void PrunableNet::enforce_mask() {
     if (bn->weight.defined()) bn->weight.mul_(keep);
     if (bn->bias.defined()) bn->bias.mul_(keep);
   }
+}
+
+void PrunableNet::set_input_normalization(std::vector<double> mean, std::vector<double> std) {
+  if (mean.size() != std.size()) {
+    throw InputError("model.input_mean and input_std: " + std::to_string(mean.size()) + " and " +
+                     std::to_string(std.size()) + " values, one per image channel each");
+  }
+  input_mean_ = std::move(mean);
+  input_std_ = std::move(std);
+}
+
+torch::Tensor PrunableNet::normalized(const torch::Tensor& x) const {
+  if (input_mean_.empty()) return x;
+  if (x.dim() != 4 || x.size(1) != static_cast<int64_t>(input_mean_.size())) {
+    throw InputError("model.input_mean: " + std::to_string(input_mean_.size()) + " values for images of " +
+                     std::to_string(x.dim() == 4 ? x.size(1) : 0) + " channels");
+  }
+  const auto options = x.options();
+  const torch::Tensor mean = torch::tensor(input_mean_, options.dtype(torch::kDouble)).to(options).view({1, -1, 1, 1});
+  const torch::Tensor std = torch::tensor(input_std_, options.dtype(torch::kDouble)).to(options).view({1, -1, 1, 1});
+  return (x - mean) / std;
+}
+
+void PrunableNet::fold_mask_into_head(const torch::Tensor& example) {
+  torch::NoGradGuard no_grad;
+  const std::vector<int64_t> pruned = pruned_channels();
+  if (pruned.empty()) return;
+  const bool training = is_training();
+  eval();  // a forward pass in training mode would move the BatchNorm statistics
+  const torch::Tensor act = trunk(example).act;
+  train(training);
+  const int64_t block = act[0][0].numel();  // flatten(act) is channel-major: c's block of positions
+  torch::Tensor weight = first_linear()->weight;
+  for (int64_t c : pruned) weight.narrow(1, c * block, block).zero_();
 }
 
 void PrunableNet::unmask_channels(const std::vector<int64_t>& channels) {

@@ -44,6 +44,9 @@ class PrunableNet : public torch::nn::Module {
   torch::nn::BatchNorm2d last_bn() { return prunable_bn(); }
 
   const std::string& model_name() const { return name_; }
+  // (x - mean) / std per image channel before the network (ModelSpec::input_mean/std); empty
+  // vectors: none. InputError when the sizes differ.
+  void set_input_normalization(std::vector<double> mean, std::vector<double> std);
   int64_t prunable_channels() const { return channels_; }
   // 1 for live channels, 0 for pruned ones; a buffer, so it is saved in checkpoints.
   torch::Tensor channel_mask() const { return mask_; }
@@ -55,6 +58,10 @@ class PrunableNet : public torch::nn::Module {
   // Re-zeroes the parameters of every masked channel (call after each optimiser step so pruned
   // channels stay pruned while fine-tuning, even under momentum and weight decay).
   void enforce_mask();
+  // Zeroes the head's inputs that masked channels feed (the first dense layer's columns of their
+  // positions), so that the network computes the same with the mask cleared: what a copy of it
+  // without a mask (a PyTorch network, fineprune export) needs. `example`: one input batch.
+  void fold_mask_into_head(const torch::Tensor& example);
   // Clears the mask of `channels` (the pruning-aware attack's reinstatement).
   void unmask_channels(const std::vector<int64_t>& channels);
   // Lowers the bias of `channels`: the following BatchNorm's shift if there is one, else the
@@ -65,7 +72,9 @@ class PrunableNet : public torch::nn::Module {
   void restore_channels_from(PrunableNet& source, const std::vector<int64_t>& channels);
 
  protected:
-  // The network up to the prunable activation, without the mask.
+  // x normalised as set_input_normalization says (x itself where it was not set).
+  torch::Tensor normalized(const torch::Tensor& x) const;
+  // The network up to the prunable activation, without the mask, on normalized input.
   virtual TrunkOutput trunk_raw(const torch::Tensor& x) = 0;
   // The head's first layer, applied to cat(flatten(act), flatten(side)).
   virtual torch::nn::Linear& first_linear() = 0;
@@ -75,6 +84,7 @@ class PrunableNet : public torch::nn::Module {
  private:
   std::string name_;
   int64_t channels_;
+  std::vector<double> input_mean_, input_std_;
   torch::Tensor mask_;
 };
 

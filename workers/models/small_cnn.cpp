@@ -54,7 +54,7 @@ TrunkOutput SmallCnn::trunk_raw(const torch::Tensor& x) {
 }
 
 torch::Tensor SmallCnn::forward_with_features(const torch::Tensor& x, std::vector<torch::Tensor>& features) {
-  std::vector<torch::Tensor> acts = conv_activations(x);
+  std::vector<torch::Tensor> acts = conv_activations(normalized(x));
   acts.back() = acts.back() * channel_mask().view({1, -1, 1, 1});  // as trunk() masks it
   features.insert(features.end(), acts.begin(), acts.end());
   return head_rest(head_affine({pooled_for_head(acts.back()), {}}));
