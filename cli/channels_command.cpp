@@ -12,7 +12,7 @@
 #include <numeric>
 #include <vector>
 
-#include "cli/sweep_commands.h"
+#include "cli/saved_model_lookup.h"
 #include "cli/thread_count.h"
 #include "common/config.h"
 #include "common/error.h"
@@ -39,42 +39,11 @@ struct ChannelRow {
 int run_channels_command(const ChannelsOptions& options) {
   const ExperimentSpec spec = load_experiment_spec(options.spec_path);
   torch::set_num_threads(choose_thread_count(options.threads));
-  const auto attack_it = std::find_if(spec.attacks.begin(), spec.attacks.end(),
-                                      [&](const AttackSpec& a) { return a.name == options.attack; });
-  if (attack_it == spec.attacks.end()) {
-    throw InputError(options.spec_path + ": --attack: no attack named '" + options.attack + "'");
-  }
-  // The model: --model's label, else the file's first (its only one, for a single `model:`).
-  const std::vector<ModelSpec> all_models = sweep_models(spec);
-  size_t model_index = 0;
-  if (!options.model.empty()) {
-    const auto m = std::find_if(all_models.begin(), all_models.end(),
-                                [&](const ModelSpec& ms) { return model_label(ms) == options.model; });
-    if (m == all_models.end()) {
-      throw InputError(options.spec_path + ": --model: no model named '" + options.model + "'");
-    }
-    model_index = static_cast<size_t>(m - all_models.begin());
-  }
-  std::string train_key;
-  for (const Task& t : expand_sweep(spec, FINEPRUNE_VERSION)) {
-    if (t.kind == TaskKind::Train && t.model_index == model_index && t.attack == options.attack &&
-        t.seed == options.seed) {
-      train_key = t.key;
-    }
-  }
-  if (train_key.empty()) {
-    throw InputError(options.spec_path + ": --seed: seed " + std::to_string(options.seed) + " is not in the file");
-  }
-  const std::string run_dir =
-      options.run_dir.empty() ? default_run_dir(default_out_path(spec.name, "")) : options.run_dir;
-  const std::string models = (std::filesystem::path(run_dir) / "models").string();
-  if (!has_backdoored(models, train_key)) {
-    throw InputError(models + ": no saved model of attack " + options.attack + " seed " +
-                     std::to_string(options.seed) + " (" + train_key + ".pt); run the sweep first");
-  }
-  const ExperimentSpec attack_spec = spec_for_attack(spec_for_model(spec, model_index), *attack_it);
+  const SavedModelRef saved =
+      find_saved_model(spec, options.spec_path, options.attack, options.model, options.seed, options.run_dir);
+  const ExperimentSpec& attack_spec = saved.spec;
   const SeedData data = load_seed_data(spec.data, static_cast<uint64_t>(options.seed));
-  BackdooredModel bd = load_backdoored(attack_spec, *attack_it, data, models, train_key).model;
+  BackdooredModel bd = load_backdoored(attack_spec, saved.attack, data, saved.dir, saved.key).model;
   const PruningPlan plan = plan_pruning(attack_spec, bd);
   const int64_t stop_channels = plan.curve.at(plan.stop).pruned;
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include <unistd.h>
@@ -46,30 +47,36 @@ int run_experiment_command(const ExperimentOptions& options) {
 
   // Everything that can be known up front is checked before any work: the output's place, then
   // the data, the model and the triggers (the same check as `plan` and `run` make).
-  const std::filesystem::path out(options.out_path);
   check_output_path(options.out_path);
   check_inputs(spec);
+  return write_experiment(spec, options.out_path, threads, {}, options.quiet);
+}
+
+int write_experiment(const ExperimentSpec& spec, const std::string& out_path, int threads,
+                     const std::map<std::string, std::string>& attributes, bool quiet) {
+  const std::filesystem::path out(out_path);
   // One writer per output, as for `run`: held until the rename below is done, so a sweep or
   // another experiment writing the same file is refused rather than overwritten.
-  const FileLock lock(options.out_path + ".lock", options.out_path, this_process_description());
-  const std::string tmp = options.out_path + ".tmp" + std::to_string(::getpid());
+  const FileLock lock(out_path + ".lock", out_path, this_process_description());
+  const std::string tmp = out_path + ".tmp" + std::to_string(::getpid());
   if (tmp.size() < sizeof g_tmp_path) {
     std::copy(tmp.begin(), tmp.end(), g_tmp_path);
     std::signal(SIGINT, remove_tmp_and_exit);
     std::signal(SIGTERM, remove_tmp_and_exit);
   }
   const auto log = [&](const std::string& line) {
-    if (!options.quiet) std::cerr << line << std::endl;
+    if (!quiet) std::cerr << line << std::endl;
   };
   log("fineprune " FINEPRUNE_VERSION ": experiment " + spec.name + " with " +
       std::to_string(threads) + " threads");
+  std::map<std::string, std::string> all = {{"experiment_yaml", spec.source_text},
+                                            {"experiment_file", spec.source_file},
+                                            {"fineprune_version", FINEPRUNE_VERSION},
+                                            {"asr_counts", spec.asr_counts},
+                                            {"torch_threads", std::to_string(threads)}};
+  all.insert(attributes.begin(), attributes.end());
   try {
-    auto writer = ResultWriter::create(
-        tmp, {{"experiment_yaml", spec.source_text},
-              {"experiment_file", spec.source_file},
-              {"fineprune_version", FINEPRUNE_VERSION},
-              {"asr_counts", spec.asr_counts},
-              {"torch_threads", std::to_string(threads)}});
+    auto writer = ResultWriter::create(tmp, all);
     run_experiment(spec, *writer, log);
     writer->close();
     std::filesystem::rename(tmp, out);
@@ -79,9 +86,9 @@ int run_experiment_command(const ExperimentOptions& options) {
     std::filesystem::remove(tmp, ec);
     throw;
   }
-  const ResultFile written = read_result_file(options.out_path);
+  const ResultFile written = read_result_file(out_path);
   std::cout << format_summary(summarise(written.results));
-  log("results written to " + options.out_path);
+  log("results written to " + out_path);
   return kExitOk;
 }
 

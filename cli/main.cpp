@@ -5,6 +5,7 @@
 
 #include "cli/channels_command.h"
 #include "cli/experiment_command.h"
+#include "cli/received_model_commands.h"
 #include "cli/slurm_commands.h"
 #include "cli/report_command.h"
 #include "cli/sweep_commands.h"
@@ -113,6 +114,31 @@ int main(int argc, char** argv) {
   channels_cmd->add_option("--threads", channels.threads, "Compute threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
 
+  DefendOptions defend;
+  CLI::App* defend_cmd = app.add_subcommand(
+      "defend", "Run an experiment file's defenses on a model trained elsewhere (a PyTorch state_dict)");
+  defend_cmd->add_option("model", defend.model_path, "state_dict file: torch.save(model.state_dict(), path)")->required();
+  defend_cmd->add_option("--arch", defend.arch, "The network: small_cnn, vgg, preact_resnet18 or deepid")->required();
+  defend_cmd->add_option("--spec", defend.spec_path, "Experiment YAML: data, triggers, defenses, seeds")->required();
+  defend_cmd->add_option("--out", defend.out_path, "Result HDF5 file to write")->required();
+  defend_cmd->add_option("--layout", defend.layout, "Tensor names: fineprune (default) or backdoorbench");
+  defend_cmd->add_option("--seed", defend.seed, "Run only this seed (overrides the file's seeds)")
+      ->check(CLI::NonNegativeNumber);
+  defend_cmd->add_option("--threads", defend.threads, "Compute threads (default: the file's, else all cores)")
+      ->check(CLI::NonNegativeNumber);
+  defend_cmd->add_flag("--quiet,-q", defend.quiet, "Print only the summary");
+
+  ExportOptions export_opts;
+  CLI::App* export_cmd = app.add_subcommand(
+      "export", "Write a model a sweep saved as a PyTorch state_dict (model.load_state_dict(torch.load(path)))");
+  export_cmd->add_option("spec", export_opts.spec_path, "Sweep YAML file whose run trained the model")->required();
+  export_cmd->add_option("--attack", export_opts.attack, "The attack's name")->required();
+  export_cmd->add_option("--seed", export_opts.seed, "The seed")->required()->check(CLI::NonNegativeNumber);
+  export_cmd->add_option("--model", export_opts.model_label, "The model's label (a models: entry's name; default: the first)");
+  export_cmd->add_option("--run-dir", export_opts.run_dir, "The sweep's run folder (default: <sweep name>.run)");
+  export_cmd->add_option("--layout", export_opts.layout, "Tensor names: fineprune (default) or backdoorbench");
+  export_cmd->add_option("--out", export_opts.out_path, "state_dict file to write")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -135,6 +161,8 @@ int main(int argc, char** argv) {
     if (*merge_cmd) code = run_merge_command(merge);
     if (*report_cmd) code = run_report_command(report);
     if (*channels_cmd) code = run_channels_command(channels);
+    if (*defend_cmd) code = run_defend_command(defend);
+    if (*export_cmd) code = run_export_command(export_opts);
   } catch (const InputError& e) {
     std::cerr << "fineprune: error: " << e.what() << std::endl;
     code = kExitBadInput;

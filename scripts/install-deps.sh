@@ -13,13 +13,10 @@ packages=(
   libyaml-cpp-dev libgtest-dev libcli11-dev
   dataset-fashion-mnist
   python3-h5py python3-pandas python3-tables
+  python3-torch   # PyTorch's side of the received-model tests (fineprune defend / export) and the benchmarks
   slurm-wlm munge
   clang libclang-rt-14-dev  # the `fuzz` tests: clang++ with libFuzzer (tests/fuzz/)
 )
-# Benchmarks compare against PyTorch's Python API; only install it when asked (it is large).
-if [[ "${FINEPRUNE_WITH_PYTORCH:-0}" == "1" ]]; then
-  packages+=(python3-torch)
-fi
 
 missing=()
 for p in "${packages[@]}"; do

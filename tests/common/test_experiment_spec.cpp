@@ -8,6 +8,7 @@
 #include "common/defense_catalog.h"
 #include "common/error.h"
 #include "common/experiment_spec.h"
+#include "common/task_key.h"
 
 namespace fineprune {
 namespace {
@@ -297,6 +298,37 @@ TEST(ExperimentSpec, RelativePathsResolveAgainstTheYamlFolder) {
   EXPECT_EQ(absolute.data.dir, "/srv/mnist");
 }
 
+// A received model: its file next to the YAML, its digest, its layout; the benchmark network's
+// settings; none of it changes the keys of a file that does not use it.
+TEST(ExperimentSpec, ReceivedModelKeysAndTheNetworkItNeeds) {
+  const std::string sha(64, 'a');
+  const ExperimentSpec s = parse_experiment_spec(
+      "model: {name: preact_resnet18, final_bn: false, input_mean: [0.5, 0.5, 0.5], input_std: [0.25, 0.25, 0.25]}\n"
+      "attacks: [{name: a, model_file: models/bb.pt, model_sha256: " + sha + ", model_layout: backdoorbench},\n"
+      "          {name: b}]\n",
+      "configs/received.yaml");
+  EXPECT_FALSE(s.model.final_bn);
+  EXPECT_EQ(s.model.input_std, (std::vector<double>{0.25, 0.25, 0.25}));
+  EXPECT_EQ(s.attacks[0].model_file, "configs/models/bb.pt");
+  EXPECT_EQ(s.attacks[0].model_sha256, sha);
+  EXPECT_EQ(s.attacks[0].model_layout, "backdoorbench");
+  EXPECT_TRUE(s.attacks[1].model_file.empty());
+  EXPECT_EQ(s.attacks[1].model_layout, "fineprune");
+  // A received model's train key is its bytes and layout, not its path.
+  ExperimentSpec moved = s;
+  moved.attacks[0].model_file = "/elsewhere/bb.pt";
+  EXPECT_EQ(train_key(s, s.attacks[0], 1, "v"), train_key(moved, moved.attacks[0], 1, "v"));
+  ExperimentSpec other = s;
+  other.attacks[0].model_sha256 = std::string(64, 'b');
+  EXPECT_NE(train_key(s, s.attacks[0], 1, "v"), train_key(other, other.attacks[0], 1, "v"));
+  // Files without these keys keep the keys they had (no new line in the canonical text).
+  const ExperimentSpec plain = parse_experiment_spec("attacks: [{name: b}]\n", "p.yaml");
+  const std::string text = train_key_text(plain, plain.attacks[0], 1, "v");
+  for (const char* absent : {"final_bn", "input_mean", "model_sha256", "model_layout"}) {
+    EXPECT_EQ(text.find(absent), std::string::npos) << absent;
+  }
+}
+
 TEST(ExperimentSpec, KnownNameLists) {
   // The defense catalog's names (common/defense_catalog.h), Fine-Pruning's four first.
   EXPECT_EQ(known_defenses(), defense_names());
@@ -377,6 +409,7 @@ TEST_P(BadSpec, IsRejectedNamingFileAndKeyPath) {
 
 // Most cases add one bad line to a file that is otherwise valid.
 #define OK_ATTACK "attacks: [{name: a}]\n"
+#define SHA_ZERO "0000000000000000000000000000000000000000000000000000000000000000"
 
 const BadCase kBadCases[] = {
     // Syntax and shape.
@@ -598,6 +631,24 @@ const BadCase kBadCases[] = {
      "unknown key (known: teacher_epochs, epochs, beta_low, beta_mid, beta_high, p)"},
     {"SettingsOfAnUnlistedDefense", OK_ATTACK "defenses: [none, prune]\nanp: {eps: 0.1}\n", "anp",
      "settings for a defense the file does not run (add 'anp' to defenses)"},
+    // Received models and the networks they need (docs/RECEIVED-MODELS.md).
+    {"ModelFileWithoutDigest", "attacks: [{name: a, model_file: m.pt}]\n", "attacks[0].model_sha256",
+     "required with model_file"},
+    {"ModelDigestNotHex", "attacks: [{name: a, model_file: m.pt, model_sha256: abc}]\n", "attacks[0].model_sha256",
+     "expected 64 lowercase hex digits, got 'abc'"},
+    {"DigestWithoutModelFile", "attacks: [{name: a, model_sha256: " SHA_ZERO "}]\n", "attacks[0].model_sha256",
+     "only with model_file"},
+    {"UnknownModelLayout", "attacks: [{name: a, model_file: m.pt, model_sha256: " SHA_ZERO ", model_layout: timm}]\n",
+     "attacks[0].model_layout", "timm"},
+    {"ReceivedModelPruningAware",
+     "attacks: [{name: a, model_file: m.pt, model_sha256: " SHA_ZERO ", pruning_aware: {max_val_drop: 0.04}}]\n",
+     "attacks[0].pruning_aware", "not trained here"},
+    {"FinalBnOnSmallCnn", OK_ATTACK "model: {name: small_cnn, final_bn: false}\n", "model.final_bn",
+     "preact_resnet18"},
+    {"InputMeanWithoutStd", OK_ATTACK "model: {name: small_cnn, input_mean: [0.5]}\n", "model.input_mean",
+     "input_mean and input_std go together"},
+    {"InputStdZero", OK_ATTACK "model: {name: small_cnn, input_mean: [0.5], input_std: [0]}\n", "model.input_std",
+     "every value must be > 0"},
 };
 
 INSTANTIATE_TEST_SUITE_P(ExperimentSpec, BadSpec, testing::ValuesIn(kBadCases),

@@ -37,7 +37,8 @@ std::vector<std::string> config_files() {
 TEST(Configs, TheShippedOnesAreThere) {
   std::vector<std::string> names;
   for (const std::string& f : config_files()) names.push_back(fs::path(f).filename().string());
-  EXPECT_EQ(names, (std::vector<std::string>{"cifar10-preact-resnet18.yaml", "fmnist-defenses.yaml",
+  EXPECT_EQ(names, (std::vector<std::string>{"cifar10-preact-resnet18.yaml", "defend-cifar10-backdoorbench.yaml",
+                                             "defend-fmnist-small-cnn.yaml", "fmnist-defenses.yaml",
                                              "fmnist-demo.yaml", "fmnist-experiment.yaml",
                                              "fmnist-paper.yaml", "fmnist-where-fp-works.yaml",
                                              "youtube-faces-deepid.yaml"}));
@@ -105,6 +106,20 @@ TEST(Configs, PaperAnalogSweepHasEveryAttackKindFiveSeedsAndRatesToPointNine) {
   EXPECT_EQ(spec.pruning.rates.back(), 0.9);
   EXPECT_EQ(spec.defenses, (std::vector<std::string>{"none", "prune", "finetune", "fineprune"}));
   EXPECT_EQ(spec.data.format, "idx");
+}
+
+// The received-model template: BackdoorBench's network (no final BatchNorm) and its CIFAR-10
+// normalisation, a trigger, and no model_file (fineprune defend gives it).
+TEST(Configs, DefendTemplateIsTheBenchmarksNetwork) {
+  const ExperimentSpec spec = load_experiment_spec((kConfigs / "defend-cifar10-backdoorbench.yaml").string());
+  EXPECT_EQ(spec.data.format, "cifar10");
+  EXPECT_EQ(spec.model.name, "preact_resnet18");
+  EXPECT_FALSE(spec.model.final_bn);
+  EXPECT_EQ(spec.model.input_mean, (std::vector<double>{0.4914, 0.4822, 0.4465}));
+  EXPECT_EQ(spec.model.input_std, (std::vector<double>{0.247, 0.243, 0.261}));
+  ASSERT_EQ(spec.attacks.size(), 1u);
+  EXPECT_TRUE(spec.attacks[0].model_file.empty());
+  EXPECT_GE(spec.seeds.size(), 3u);
 }
 
 TEST(Configs, ClusterTemplatesUseTheirDatasetsAndNetworks) {

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "workers/attacks/trigger.h"
 #include "workers/models/model_factory.h"
+#include "workers/models/state_dict_layout.h"
 
 namespace fineprune {
 namespace {
@@ -103,6 +104,22 @@ void check_triggers(const ExperimentSpec& spec, const DataFacts& facts) {
   }
 }
 
+// Each attack's received model, against every model of the sweep: its bytes, names and shapes.
+void check_received_models(const ExperimentSpec& spec, const DataFacts& facts) {
+  const ImageShape shape{facts.channels, facts.height, facts.width};
+  for (size_t i = 0; i < spec.attacks.size(); ++i) {
+    const AttackSpec& a = spec.attacks[i];
+    if (a.model_file.empty()) continue;
+    for (const ModelSpec& model : sweep_models(spec)) {
+      try {
+        check_state_dict_file(a.model_file, a.model_layout, model, shape, facts.num_classes, a.model_sha256);
+      } catch (const InputError& e) {
+        throw ConfigError(spec.source_file, "attacks[" + std::to_string(i) + "].model_file", e.what());
+      }
+    }
+  }
+}
+
 }  // namespace
 
 DataFacts check_inputs(const ExperimentSpec& spec) {
@@ -111,6 +128,7 @@ DataFacts check_inputs(const ExperimentSpec& spec) {
   const std::vector<ModelSpec> models = sweep_models(spec);
   for (size_t i = 0; i < models.size(); ++i) check_model(spec, models[i], i, !spec.models.empty(), facts);
   check_triggers(spec, facts);
+  check_received_models(spec, facts);
   return facts;
 }
 

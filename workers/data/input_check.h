@@ -11,7 +11,8 @@ namespace fineprune {
 // check_data, then: the model built for the data's image shape and classes and run forward
 // once on a batch of zeros (a model that needs bigger images, widths of the wrong length);
 // each attack's trigger built for that shape and applied to a zero image (a patch that does
-// not fit, a trigger picture that does not load). Throws ConfigError "<spec file>: <key path>:
+// not fit, a trigger picture that does not load); each attack's received model (model_file)
+// read, its bytes hashed against model_sha256 and loaded into every model of the sweep. Throws ConfigError "<spec file>: <key path>:
 // <problem>" (model..., attacks[i].trigger...); LibTorch's own errors are translated, never
 // passed on. Reads the data files once; no training.
 DataFacts check_inputs(const ExperimentSpec& spec);

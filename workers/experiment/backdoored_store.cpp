@@ -51,14 +51,11 @@ void discard_backdoored(const std::string& dir, const std::string& key) noexcept
   std::filesystem::remove(base + ".meta", ec);
 }
 
-LoadedModel load_backdoored(const ExperimentSpec& spec, const AttackSpec& attack, const SeedData& data,
-                            const std::string& dir, const std::string& key) {
-  const std::string base = base_path(dir, key);
-  const std::string meta = base + ".meta";
-  LoadedModel loaded{BackdooredModel{nullptr, ModelRecipe{spec.model, data.shape, data.num_classes}, {}, 0, {}}, ""};
-  BackdooredModel& bd = loaded.model;
+SavedModelMeta read_saved_meta(const std::string& meta) {
+  SavedModelMeta out;
   // Three lines: "train_wall_s <s>", "decoys <c>...", "model_sha256 <64 hex digits>".
   std::ifstream in(meta);
+  if (!in) throw IoError(meta, "cannot open the model's metadata (the .meta next to its .pt)");
   std::string line, word;
   const auto corrupt = [&](const std::string& what) {
     return IoError(meta, "corrupt model metadata: " + what);
@@ -66,7 +63,7 @@ LoadedModel load_backdoored(const ExperimentSpec& spec, const AttackSpec& attack
   if (!std::getline(in, line)) throw corrupt("empty or unreadable");
   {
     std::istringstream fields(line);
-    if (!(fields >> word >> bd.train_wall_s) || word != "train_wall_s" || !std::isfinite(bd.train_wall_s)) {
+    if (!(fields >> word >> out.train_wall_s) || word != "train_wall_s" || !std::isfinite(out.train_wall_s)) {
       throw corrupt("line 1 is not 'train_wall_s <seconds>'");
     }
   }
@@ -74,17 +71,33 @@ LoadedModel load_backdoored(const ExperimentSpec& spec, const AttackSpec& attack
   {
     std::istringstream fields(line);
     if (!(fields >> word) || word != "decoys") throw corrupt("line 2 is not 'decoys <channels>'");
-    for (int64_t c; fields >> c;) bd.decoys.push_back(c);
+    for (int64_t c; fields >> c;) out.decoys.push_back(c);
     if (!fields.eof()) throw corrupt("line 2 holds something other than channel numbers");
   }
   if (!std::getline(in, line)) throw corrupt("no line 3 ('model_sha256 <digest>'): saved by another version?");
   {
     std::istringstream fields(line);
-    if (!(fields >> word >> loaded.sha256) || word != "model_sha256" || loaded.sha256.size() != 64 ||
-        loaded.sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    if (!(fields >> word >> out.sha256) || word != "model_sha256" || out.sha256.size() != 64 ||
+        out.sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
       throw corrupt("line 3 is not 'model_sha256 <64 hex digits>'");
     }
   }
+  return out;
+}
+
+LoadedModel load_backdoored(const ExperimentSpec& spec, const AttackSpec& attack, const SeedData& data,
+                            const std::string& dir, const std::string& key) {
+  const std::string base = base_path(dir, key);
+  const std::string meta = base + ".meta";
+  LoadedModel loaded{BackdooredModel{nullptr, ModelRecipe{spec.model, data.shape, data.num_classes}, {}, 0, {}}, ""};
+  BackdooredModel& bd = loaded.model;
+  SavedModelMeta saved = read_saved_meta(meta);
+  bd.train_wall_s = saved.train_wall_s;
+  bd.decoys = std::move(saved.decoys);
+  loaded.sha256 = saved.sha256;
+  const auto corrupt = [&](const std::string& what) {
+    return IoError(meta, "corrupt model metadata: " + what);
+  };
   bd.model = bd.recipe.make();
   load_checkpoint(*bd.model, base + ".pt", loaded.sha256);
   bd.model->eval();

@@ -4,7 +4,9 @@
 // atomically. A model is only ever used after its bytes matched that digest.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "workers/experiment/experiment_runner.h"
 
@@ -20,6 +22,14 @@ struct LoadedModel {
   BackdooredModel model;
   std::string sha256;  // of its .pt file, verified
 };
+
+// What a model's .meta file records. IoError naming the file when it is missing or corrupt.
+struct SavedModelMeta {
+  double train_wall_s = 0;
+  std::vector<int64_t> decoys;
+  std::string sha256;  // of the .pt file, as written
+};
+SavedModelMeta read_saved_meta(const std::string& meta_path);
 
 // Rebuilds the model saved under `key` for this attack and seed: weights from the checkpoint,
 // evaluation sets recomputed from the data and the trigger. Throws DamagedFileError when the .pt

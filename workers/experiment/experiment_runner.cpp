@@ -1,4 +1,5 @@
 // The single-process experiment: data, backdoored models, defenses, rows.
+#include "workers/experiment/received_model.h"
 #include "workers/experiment/experiment_runner.h"
 
 #include <chrono>
@@ -57,6 +58,7 @@ EvalData make_eval_data(const ExperimentSpec& spec, const AttackSpec& attack, co
 BackdooredModel train_backdoored(const ExperimentSpec& spec, const AttackSpec& attack,
                                  const SeedData& data, uint64_t seed, const LogFn& log,
                                  const ExecutionContext& context) {
+  if (!attack.model_file.empty()) return received_backdoored(spec, attack, data, log);  // trained elsewhere
   const auto start = std::chrono::steady_clock::now();
   const uint64_t aseed = attack_seed(seed, attack.name);
   const std::unique_ptr<Trigger> trigger = make_trigger(attack.trigger, data.shape);

@@ -43,6 +43,7 @@ EvalData make_eval_data(const ExperimentSpec& spec, const AttackSpec& attack, co
 // `spec` is the spec as it applies to `attack` (spec_for_attack: its overrides), here and in
 // run_defenses. `context`: the worker group training together and the epoch-checkpoint folder
 // (sweeps).
+// An attack with a model_file is not trained: its received model is loaded (received_model.h).
 BackdooredModel train_backdoored(const ExperimentSpec& spec, const AttackSpec& attack,
                                  const SeedData& data, uint64_t seed, const LogFn& log,
                                  const ExecutionContext& context = {});
