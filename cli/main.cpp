@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   defend_cmd->add_option("--arch", defend.arch, "The network: small_cnn, vgg, preact_resnet18 or deepid")->required();
   defend_cmd->add_option("--spec", defend.spec_path, "Experiment YAML: data, triggers, defenses, seeds")->required();
   defend_cmd->add_option("--out", defend.out_path, "Result HDF5 file to write")->required();
-  defend_cmd->add_option("--layout", defend.layout, "Tensor names: fineprune (default) or backdoorbench");
+  defend_cmd->add_option("--layout", defend.layout, "Tensor names: fineprune (default), backdoorbench or sequential");
   defend_cmd->add_option("--seed", defend.seed, "Run only this seed (overrides the file's seeds)")
       ->check(CLI::NonNegativeNumber);
   defend_cmd->add_option("--threads", defend.threads, "Compute threads (default: the file's, else all cores)")
@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--seed", export_opts.seed, "The seed")->required()->check(CLI::NonNegativeNumber);
   export_cmd->add_option("--model", export_opts.model_label, "The model's label (a models: entry's name; default: the first)");
   export_cmd->add_option("--run-dir", export_opts.run_dir, "The sweep's run folder (default: <sweep name>.run)");
-  export_cmd->add_option("--layout", export_opts.layout, "Tensor names: fineprune (default) or backdoorbench");
+  export_cmd->add_option("--layout", export_opts.layout, "Tensor names: fineprune (default), backdoorbench or sequential");
   export_cmd->add_option("--out", export_opts.out_path, "state_dict file to write")->required();
 
   try {

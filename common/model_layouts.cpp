@@ -4,7 +4,7 @@
 namespace fineprune {
 
 const std::vector<std::string>& layout_names() {
-  static const std::vector<std::string> names = {"fineprune", "backdoorbench"};
+  static const std::vector<std::string> names = {"fineprune", "backdoorbench", "sequential"};
   return names;
 }
 

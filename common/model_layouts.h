@@ -7,7 +7,8 @@
 
 namespace fineprune {
 
-// "fineprune" (its own names, any model) and "backdoorbench" (the benchmarks' PreAct-ResNet-18).
+// "fineprune" (its own names, any model), "backdoorbench" (the benchmarks' PreAct-ResNet-18) and
+// "sequential" (a plain VGG: nn.Sequential `features` and `classifier`).
 const std::vector<std::string>& layout_names();
 
 }  // namespace fineprune

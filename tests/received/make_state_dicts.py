@@ -4,7 +4,7 @@ which has python3-torch).
     make_state_dicts.py OUT_DIR
     make_state_dicts.py reload ARCH IN.pt INPUT.pt OUT.pt
 
-The second form is PyTorch's side of an export: it builds ARCH (small_cnn | preact_bb), loads
+The second form is PyTorch's side of an export: it builds ARCH (small_cnn | preact_bb | vgg_seq), loads
 IN.pt with model.load_state_dict(torch.load(IN.pt)) (strict: every name and shape), saves
 {"output": logits} on INPUT.pt's "input" (INPUT "-": a seeded random batch) to OUT.pt.io.pt and
 the model's state_dict to OUT.pt.
@@ -16,6 +16,9 @@ OUT_DIR gets, each written by torch.save as a user would:
   preact_bb.pt            state_dict of the PreAct-ResNet-18 of BackdoorBench's layout (no
                           BatchNorm after the last stage), stage widths 8 16 32 64, 32x32 colour
   preact_bb.io.pt         its input batch and logits, inputs normalised by CIFAR-10's mean and std
+  vgg_seq.pt              state_dict of a plain VGG (nn.Sequential features and classifier) of
+                          fineprune's vgg configuration, widths 8 8 16 16, hidden 32, 32x32 colour
+  vgg_seq.io.pt           its input batch and logits
   bad_shape.pt            small_cnn with conv2.weight of the wrong shape
   bad_missing.pt          small_cnn without fc1.bias
   bad_extra.pt            small_cnn with one tensor more ("conv4.weight")
@@ -98,6 +101,23 @@ class PreActResNet18(nn.Module):
         return self.linear(self.avgpool(x).flatten(1))
 
 
+def vgg_sequential(widths=(8, 8, 16, 16), hidden=32, classes=10):
+    """fineprune's vgg as a plain nn.Sequential VGG: per conv, Conv(3x3, padding 1), BatchNorm,
+    ReLU, and a 2x2 MaxPool after every second conv and after the last; then Linear, ReLU, Linear."""
+    layers, cin, side = [], 3, 32
+    for i, width in enumerate(widths):
+        layers += [nn.Conv2d(cin, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU()]
+        if i % 2 == 1 or i + 1 == len(widths):
+            layers.append(nn.MaxPool2d(2))
+            side //= 2
+        cin = width
+    model = nn.Module()
+    model.features = nn.Sequential(*layers)
+    model.classifier = nn.Sequential(nn.Linear(cin * side * side, hidden), nn.ReLU(), nn.Linear(hidden, classes))
+    model.forward = lambda x: model.classifier(model.features(x).flatten(1))
+    return model
+
+
 def randomise_batchnorm(model, generator):
     """Running statistics and affine parameters away from their defaults, so a mix-up shows."""
     for m in model.modules():
@@ -127,6 +147,12 @@ def main(out):
         torch.save(preact.state_dict(), f"{out}/preact_bb.pt")
         torch.save({"input": pixels, "output": preact((pixels - mean) / std)}, f"{out}/preact_bb.io.pt")
 
+        vgg = vgg_sequential().eval()
+        randomise_batchnorm(vgg, g)
+        images = torch.rand(4, 3, 32, 32, generator=g)
+        torch.save(vgg.state_dict(), f"{out}/vgg_seq.pt")
+        torch.save({"input": images, "output": vgg(images)}, f"{out}/vgg_seq.io.pt")
+
         sd = small.state_dict()
         bad = dict(sd)
         bad["conv2.weight"] = torch.zeros(16, 8, 5, 5)
@@ -155,13 +181,13 @@ def main(out):
 
 
 def reload(arch, source, inputs, out):
-    model = (SmallCnn() if arch == "small_cnn" else PreActResNet18()).eval()
+    model = {"small_cnn": SmallCnn, "preact_bb": PreActResNet18, "vgg_seq": vgg_sequential}[arch]().eval()
     model.load_state_dict(torch.load(source))
     if inputs == "-":  # no input file: a seeded batch of the model's image shape
         x = torch.rand(4, *((1, 28, 28) if arch == "small_cnn" else (3, 32, 32)), generator=torch.Generator().manual_seed(5))
     else:
         x = torch.load(inputs)["input"]
-    if arch != "small_cnn":
+    if arch == "preact_bb":
         x = (x - torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1)) / torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
     with torch.no_grad():
         torch.save({"output": model(x)}, f"{out}.io.pt")

@@ -79,6 +79,14 @@ ModelSpec preact_spec() {
   return model_for_layout("backdoorbench", m);
 }
 
+ModelSpec vgg_spec() {
+  ModelSpec m;
+  m.name = "vgg";
+  m.widths = {8, 8, 16, 16};
+  m.hidden = 32;
+  return m;
+}
+
 // The largest difference between fineprune's logits and PyTorch's on PyTorch's input.
 double max_difference(PrunableNet& model, const std::string& io_file, const std::string& output_file = "") {
   const std::vector<NamedTensor> io = read_state_dict(io_file);
@@ -108,6 +116,12 @@ TEST_F(Received, BenchmarkPreActResNet18ComputesWhatPyTorchComputes) {
   EXPECT_TRUE(torch::equal(ours, theirs));
 }
 
+TEST_F(Received, PlainSequentialVggComputesWhatPyTorchComputes) {
+  auto model = make_model(vgg_spec(), {3, 32, 32}, 10);
+  load_state_dict_into(*model, read_state_dict(file("vgg_seq.pt")), "sequential", file("vgg_seq.pt"));
+  EXPECT_LT(max_difference(*model, file("vgg_seq.io.pt")), 1e-5);
+}
+
 TEST_F(Received, EachBadFileIsRefusedNamingTheProblem) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"bad_shape.pt", "tensor 'conv2.weight' has shape [16, 8, 5, 5], small_cnn in layout fineprune expects [16, 8, 3, 3]"},
@@ -135,18 +149,22 @@ TEST_F(Received, EachBadFileIsRefusedNamingTheProblem) {
 // A pruned model written for PyTorch: PyTorch's network of that layout loads it strictly and
 // computes what fineprune's pruned model computes; PyTorch's re-saved file reads back the same.
 TEST_F(Received, ExportedPrunedModelLoadsInPyTorchAndComputesTheSame) {
-  for (const std::string arch : {"small_cnn", "preact_bb"}) {
+  for (const std::string arch : {"small_cnn", "preact_bb", "vgg_seq"}) {
     SCOPED_TRACE(arch);
-    const bool small = arch == "small_cnn";
-    const std::string layout = small ? "fineprune" : "backdoorbench";
-    auto model = small ? make_model(small_cnn_spec(), {1, 28, 28}, 10) : make_model(preact_spec(), {3, 32, 32}, 10);
+    const std::string layout = arch == "small_cnn" ? "fineprune" : arch == "preact_bb" ? "backdoorbench" : "sequential";
+    const auto make = [&] {
+      return arch == "small_cnn" ? make_model(small_cnn_spec(), {1, 28, 28}, 10)
+             : arch == "preact_bb" ? make_model(preact_spec(), {3, 32, 32}, 10)
+                                   : make_model(vgg_spec(), {3, 32, 32}, 10);
+    };
+    auto model = make();
     load_state_dict_into(*model, read_state_dict(file(arch + ".pt")), layout, file(arch + ".pt"));
     model->prune_channels({0, 3, 5});
     const torch::Tensor input = tensor_named(read_state_dict(file(arch + ".io.pt")), "input");
     torch::NoGradGuard no_grad;
     model->eval();
     const torch::Tensor pruned_logits = model->forward(input);
-    auto copy = small ? make_model(small_cnn_spec(), {1, 28, 28}, 10) : make_model(preact_spec(), {3, 32, 32}, 10);
+    auto copy = make();
     copy_weights(*model, *copy);
     const std::string exported = file(arch + ".exported.pt");
     write_state_dict(state_dict_of(*copy, layout, input.slice(0, 0, 1)), exported);
@@ -157,7 +175,7 @@ TEST_F(Received, ExportedPrunedModelLoadsInPyTorchAndComputesTheSame) {
     const torch::Tensor theirs = tensor_named(read_state_dict(resaved + ".io.pt"), "output");
     EXPECT_LT((pruned_logits - theirs).abs().max().item<double>(), 1e-5);
     // And back: PyTorch's file into a fresh model computes the same (no mask: it is in the weights).
-    auto back = small ? make_model(small_cnn_spec(), {1, 28, 28}, 10) : make_model(preact_spec(), {3, 32, 32}, 10);
+    auto back = make();
     load_state_dict_into(*back, read_state_dict(resaved), layout, resaved);
     back->eval();
     EXPECT_LT((back->forward(input) - pruned_logits).abs().max().item<double>(), 1e-5);
@@ -172,6 +190,13 @@ TEST_F(Received, BackdoorBenchNamesAreTheBenchmarksOwn) {
   EXPECT_EQ(layout_name("backdoorbench", "prune_mask"), "");
   EXPECT_THROW(model_for_layout("backdoorbench", small_cnn_spec()), InputError);
   EXPECT_THROW(model_for_layout("timm", small_cnn_spec()), InputError);
+  EXPECT_EQ(layout_name("sequential", "conv1.weight"), "features.0.weight");
+  EXPECT_EQ(layout_name("sequential", "bn1.running_var"), "features.1.running_var");
+  EXPECT_EQ(layout_name("sequential", "conv2.bias"), "features.3.bias");
+  EXPECT_EQ(layout_name("sequential", "conv3.weight"), "features.7.weight");  // after conv2's pool
+  EXPECT_EQ(layout_name("sequential", "bn6.weight"), "features.18.weight");
+  EXPECT_EQ(layout_name("sequential", "fc2.bias"), "classifier.2.bias");
+  EXPECT_THROW(model_for_layout("sequential", small_cnn_spec()), InputError);
 }
 
 // The command a user runs: `fineprune defend` on the PyTorch file, the tiny Fashion-MNIST

@@ -37,6 +37,23 @@ std::vector<std::pair<std::string, torch::Tensor>> model_tensors(PrunableNet& mo
   return out;
 }
 
+// sequential <- fineprune, for vgg: conv i (0-based) is features.{3i + i/2} (each stage is Conv,
+// BatchNorm, ReLU, and a MaxPool after every second conv; the last conv's pool comes after it, so
+// it shifts no index), its BatchNorm the next index; fc1 and fc2 are classifier.0 and .2.
+std::string sequential_name(const std::string& ours) {
+  if (ours == kMask) return "";
+  static const std::regex layer(R"((conv|bn)([0-9]+)\.(.*))");
+  std::smatch m;
+  if (std::regex_match(ours, m, layer)) {
+    const int64_t i = std::stoll(m[2].str()) - 1;
+    const int64_t index = 3 * i + i / 2 + (m[1].str() == "bn" ? 1 : 0);
+    return "features." + std::to_string(index) + "." + m[3].str();
+  }
+  if (ours.rfind("fc1.", 0) == 0) return "classifier.0." + ours.substr(4);
+  if (ours.rfind("fc2.", 0) == 0) return "classifier.2." + ours.substr(4);
+  throw Error("layout sequential: no name for fineprune's tensor '" + ours + "'");
+}
+
 }  // namespace
 
 ModelSpec model_for_layout(const std::string& layout, ModelSpec model) {
@@ -49,6 +66,13 @@ ModelSpec model_for_layout(const std::string& layout, ModelSpec model) {
     model.final_bn = false;
     return model;
   }
+  if (layout == "sequential") {
+    if (model.name != "vgg") {
+      throw InputError("--layout sequential: names a vgg's tensors, the model is " + model.name +
+                       " (use --arch vgg, or --layout fineprune)");
+    }
+    return model;
+  }
   std::string known;
   for (const std::string& n : layout_names()) known += (known.empty() ? "" : ", ") + n;
   throw InputError("--layout: unknown layout '" + layout + "' (layouts: " + known + ")");
@@ -57,6 +81,7 @@ ModelSpec model_for_layout(const std::string& layout, ModelSpec model) {
 std::string layout_name(const std::string& layout, const std::string& ours) {
   if (layout == "fineprune") return ours == kMask ? "" : ours;
   if (layout == "backdoorbench") return backdoorbench_name(ours);
+  if (layout == "sequential") return sequential_name(ours);
   throw Error("layout_name: unknown layout '" + layout + "'");
 }
 

@@ -7,6 +7,8 @@
 //   backdoorbench  the PreAct-ResNet-18 of BackdoorBench and WaNet's code (CIFAR-10 benchmarks):
 //                  conv1 (stem), layerS.B.{bn1,conv1,bn2,conv2,shortcut.0}, linear; no BatchNorm
 //                  after the last stage, so the model is built with model.final_bn false
+//   sequential     a plain VGG written as two nn.Sequential: features (Conv, BatchNorm, ReLU, and
+//                  MaxPool where fineprune's vgg pools) and classifier (Linear, ReLU, Linear)
 #pragma once
 
 #include <string>
