@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -36,9 +37,11 @@ ModelSpec received_model_spec(const ExperimentSpec& spec, const DefendOptions& o
     model = ModelSpec{};
     model.name = options.arch;
   }
-  if (options.arch != "small_cnn" && options.arch != "vgg" && options.arch != "preact_resnet18" &&
-      options.arch != "deepid") {
-    throw InputError("--arch: unknown architecture '" + options.arch + "' (small_cnn, vgg, preact_resnet18, deepid)");
+  const std::vector<std::string>& known = known_models();
+  if (std::find(known.begin(), known.end(), options.arch) == known.end()) {
+    std::string names;
+    for (const std::string& n : known) names += (names.empty() ? "" : ", ") + n;
+    throw InputError("--arch: unknown architecture '" + options.arch + "' (" + names + ")");
   }
   return model_for_layout(options.layout, model);
 }

@@ -250,6 +250,13 @@ TEST_F(Received, DefendCommandWritesTheTablesAndRefusesBadFiles) {
       dir_->path());
   EXPECT_EQ(wrong_layout.exit_code, 2);
   EXPECT_NE(wrong_layout.err.find("--layout backdoorbench"), std::string::npos) << wrong_layout.err;
+  const e2e::RunResult wrong_arch = e2e::run_fineprune(
+      {"defend", file("small_cnn.pt"), "--arch", "resnet50", "--spec", spec, "--out", work.file("arch.h5")},
+      dir_->path());
+  EXPECT_EQ(wrong_arch.exit_code, 2);
+  EXPECT_NE(wrong_arch.err.find("--arch: unknown architecture 'resnet50' (small_cnn, vgg, preact_resnet18, deepid)"),
+            std::string::npos)
+      << wrong_arch.err;
 }
 
 // The benchmark network through the whole command: a CIFAR-10-format set, BackdoorBench's layout
