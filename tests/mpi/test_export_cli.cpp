@@ -25,6 +25,26 @@ std::map<Setting, const ResultRow*> badnets_seed1_rows(const ResultFile& f) {
   return out;
 }
 
+// The badnets seed-1 rows of `ours` hold the reference sweep's numbers, setting by setting: none,
+// prune stop + rate, finetune, fineprune stop + rate.
+void expect_sweeps_numbers(const ResultFile& ours_file, const ResultFile& sweep_file) {
+  const auto ours = badnets_seed1_rows(ours_file);
+  const auto sweep = badnets_seed1_rows(sweep_file);
+  ASSERT_EQ(ours.size(), sweep.size());
+  ASSERT_EQ(ours.size(), 6u);
+  for (const auto& [setting, row] : sweep) {
+    SCOPED_TRACE(std::get<0>(setting) + " " + std::get<1>(setting));
+    const auto it = ours.find(setting);
+    ASSERT_NE(it, ours.end());
+    EXPECT_EQ(it->second->clean_acc, row->clean_acc);
+    EXPECT_EQ(it->second->asr, row->asr);
+    EXPECT_EQ(it->second->robust_acc, row->robust_acc);
+    EXPECT_EQ(it->second->val_acc, row->val_acc);
+    EXPECT_EQ(it->second->pruned_channels, row->pruned_channels);
+    EXPECT_EQ(it->second->train_wall_s, 0.0);  // nothing trained it here
+  }
+}
+
 TEST_F(SweepMpi, ExportedModelDefendedAgainGivesTheSweepsNumbers) {
   const Baseline& b = reference();
   const std::string run_dir = b.out_path.substr(0, b.out_path.size() - 3) + ".run";  // tiny.h5 -> tiny.run
@@ -53,21 +73,7 @@ TEST_F(SweepMpi, ExportedModelDefendedAgainGivesTheSweepsNumbers) {
                                      "1", "--threads", "1", "--out", out, "-q"},
                                     scratch_.path());
   ASSERT_EQ(d.exit_code, 0) << d.all();
-  const ResultFile f = read_result_file(out);
-  const auto ours = badnets_seed1_rows(f);
-  const auto sweep = badnets_seed1_rows(b.file);
-  ASSERT_EQ(ours.size(), sweep.size());
-  ASSERT_EQ(ours.size(), 6u);  // none, prune stop + rate, finetune, fineprune stop + rate
-  for (const auto& [setting, row] : sweep) {
-    SCOPED_TRACE(std::get<0>(setting) + " " + std::get<1>(setting));
-    const auto it = ours.find(setting);
-    ASSERT_NE(it, ours.end());
-    EXPECT_EQ(it->second->clean_acc, row->clean_acc);
-    EXPECT_EQ(it->second->asr, row->asr);
-    EXPECT_EQ(it->second->robust_acc, row->robust_acc);
-    EXPECT_EQ(it->second->val_acc, row->val_acc);
-    EXPECT_EQ(it->second->pruned_channels, row->pruned_channels);
-  }
+  expect_sweeps_numbers(read_result_file(out), b.file);
 
   // Bad requests: exit 2 naming the problem, nothing written.
   const std::string never = dir_.file("never.pt");
@@ -110,17 +116,7 @@ TEST_F(SweepMpi, SweepOfAReceivedModelSkipsTrainingAndResumes) {
   ASSERT_EQ(r.exit_code, 0) << r.all();
   const ResultFile f = read_result_file(out);
   EXPECT_EQ(done_task_keys(f.tasks).size(), 5u);  // import, curve, finetune, fineprune stop + rate
-  const auto ours = badnets_seed1_rows(f);
-  const auto sweep = badnets_seed1_rows(b.file);
-  ASSERT_EQ(ours.size(), sweep.size());
-  for (const auto& [setting, row] : sweep) {
-    SCOPED_TRACE(std::get<0>(setting) + " " + std::get<1>(setting));
-    const auto it = ours.find(setting);
-    ASSERT_NE(it, ours.end());
-    EXPECT_EQ(it->second->clean_acc, row->clean_acc);
-    EXPECT_EQ(it->second->asr, row->asr);
-    EXPECT_EQ(it->second->train_wall_s, 0.0);
-  }
+  expect_sweeps_numbers(f, b.file);
   for (const TaskRow& t : f.tasks) {
     if (t.kind == "train") EXPECT_EQ(t.model_digest.size(), 64u);  // the saved copy, verified by every task after
   }
