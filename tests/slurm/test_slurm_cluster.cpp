@@ -7,6 +7,7 @@
 #include <memory>
 #include <regex>
 
+#include "common/hash.h"
 #include "results/result_tables.h"
 #include "slurm_cluster.h"
 #include "tests/mpi/sweep_tables.h"
@@ -238,6 +239,48 @@ TEST_F(SlurmCluster, ArrayShardsMergeToTheSingleJobTables) {
   expect_same_results(ref.file.results, merged.results, "merged shards vs single job");
   expect_same_curves(ref.file.curves, merged.curves, "merged shards vs single job");
   EXPECT_EQ(merged.attributes.at("sweep_fingerprint"), ref.file.attributes.at("sweep_fingerprint"));
+}
+
+// A sweep that names a received model (the reference job's badnets model, exported) runs as a
+// Slurm job like any other: its training task loads the file instead of training, and its rows
+// hold the reference job's numbers for that model.
+TEST_F(SlurmCluster, SweepOfAReceivedModelRunsAsAJobWithTheReferenceNumbers) {
+  const Reference& ref = reference();
+  expect_completed(ref.jobs, ref.log, *cluster_);
+  const std::string model = dir_.file("received.pt");
+  const Shell exported = sh("'" + kBinary + "' export '" + reference_dir_->file("tiny.yaml") +
+                            "' --attack badnets --seed 1 --run-dir '" + reference_dir_->file("tiny.run") +
+                            "' --out '" + model + "'");
+  ASSERT_EQ(exported.exit_code, 0) << exported.out;
+  const std::string yaml = dir_.file("received.yaml");
+  write_text(yaml, mpi_test::with_replaced(tiny_sweep_yaml("[1]"),
+                                           "  - name: badnets\n    trigger: {type: patch, size: 3}\n"
+                                           "  - name: blended\n    trigger: {type: blend, alpha: 0.2}\n",
+                                           "  - name: badnets\n    trigger: {type: patch, size: 3}\n"
+                                           "    model_file: " + model + "\n    model_sha256: " +
+                                               sha256_hex(read_bytes(model)) + "\n"));
+  const std::string out = dir_.file("received.h5");
+  const std::string job = submit(yaml, out, "--workers 1");
+  ASSERT_FALSE(job.empty());
+  const std::vector<JobFields> jobs = wait_job(job, 180);
+  expect_completed(jobs, sh("cat '" + dir_.path() + "'/received.run/slurm-*.out").out, *cluster_);
+  const ResultFile f = read_result_file(out);
+  EXPECT_EQ(done_task_keys(f.tasks).size(), 5u);  // the import, curve, finetune, fineprune stop + rate
+  size_t compared = 0;
+  for (const ResultRow& row : f.results) {
+    for (const ResultRow& theirs : ref.file.results) {
+      if (theirs.attack != "badnets" || theirs.seed != 1 || theirs.defense != row.defense ||
+          theirs.prune_mode != row.prune_mode || theirs.prune_rate != row.prune_rate ||
+          theirs.stop_drop != row.stop_drop) {
+        continue;
+      }
+      ++compared;
+      EXPECT_EQ(row.clean_acc, theirs.clean_acc) << row.defense << " " << row.prune_mode;
+      EXPECT_EQ(row.asr, theirs.asr) << row.defense << " " << row.prune_mode;
+      EXPECT_EQ(row.train_wall_s, 0.0);
+    }
+  }
+  EXPECT_EQ(compared, 6u);
 }
 
 }  // namespace
