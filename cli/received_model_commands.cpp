@@ -15,7 +15,6 @@
 #include "common/experiment_spec.h"
 #include "common/input_files.h"
 #include "results/result_tables.h"
-#include "workers/data/data_check.h"
 #include "workers/data/input_check.h"
 #include "workers/experiment/backdoored_store.h"
 #include "workers/models/checkpoint.h"
@@ -55,13 +54,12 @@ int run_defend_command(const DefendOptions& options) {
   const int threads = choose_thread_count(options.threads >= 0 ? options.threads : spec.threads);
   torch::set_num_threads(threads);
 
-  // Up front: the output's place, the data and triggers, then the file against the network.
+  // Up front: the output's place; the file as a state_dict (its own messages, and its digest);
+  // then, as for any attack with a received model, the data, triggers and the file against the
+  // network (check_inputs).
   check_output_path(options.out_path);
-  const DataFacts facts = check_data(spec);
   std::string sha256;
-  read_state_dict(options.model_path, &sha256);  // its own messages, before the spec's wrapping
-  check_state_dict_file(options.model_path, options.layout, spec.model,
-                        ImageShape{facts.channels, facts.height, facts.width}, facts.num_classes, sha256);
+  read_state_dict(options.model_path, &sha256);
   // Every attack of the file measures its trigger on the received model, which nothing trains.
   for (AttackSpec& attack : spec.attacks) {
     if (!attack.model_file.empty() || attack.pruning_aware.enabled) {

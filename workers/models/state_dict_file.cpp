@@ -9,11 +9,11 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <unistd.h>
 
 #include "common/error.h"
 #include "common/hash.h"
+#include "workers/models/checkpoint.h"
 #include "workers/models/zip_entries.h"
 
 namespace fineprune {
@@ -368,11 +368,12 @@ class Unpickler {
 
 std::vector<NamedTensor> read_state_dict(const std::string& path, std::string* sha256) {
   if (!std::filesystem::is_regular_file(path)) throw InputError(path + ": no such file");
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream read;
-  read << file.rdbuf();
-  if (!file || file.bad()) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  const std::string bytes = read.str();
+  std::string bytes;
+  try {
+    bytes = read_file_bytes(path);
+  } catch (const IoError& e) {  // a received file that does not read is bad input, not our failure
+    throw InputError(e.what());
+  }
   if (sha256 != nullptr) *sha256 = sha256_hex(bytes);
   Archive archive{bytes, read_zip_entries(bytes, path), ""};
   // Every entry in one top folder, data.pkl among them.
